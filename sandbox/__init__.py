@@ -1,0 +1,1 @@
+"""The local sandbox: a real PostgreSQL 15 with pgAudit and an AWS emulator on loopback."""

@@ -1,0 +1,104 @@
+"""Fixtures shared by every test: the sandbox, PostgreSQL connections and AWS clients.
+
+Integration tests use a real sandbox. When ``DBAUDIT_SANDBOX_ENV`` names the env.json of a
+running sandbox, that one is used; otherwise the session starts its own (named ``pytest``)
+and stops it at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(CHECKOUT))
+sys.path.insert(0, str(CHECKOUT / "tests"))
+
+from harness import LogTail, run_playbook  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def sandbox_env():
+    from sandbox import __main__ as sandbox_cli
+
+    given = os.environ.get("DBAUDIT_SANDBOX_ENV")
+    if given:
+        env = json.loads(Path(given).read_text(encoding="utf-8"))
+        yield env
+        return
+    name = os.environ.get("DBAUDIT_TEST_SANDBOX", "pytest")
+    env = sandbox_cli.up(name)
+    try:
+        yield env
+    finally:
+        if not os.environ.get("DBAUDIT_KEEP_SANDBOX"):
+            sandbox_cli.down(name)
+
+
+@pytest.fixture
+def pg_connect(sandbox_env):
+    """Open psycopg2 connections to the sandbox server (autocommit), closed after the test."""
+    import psycopg2
+
+    opened = []
+
+    def connect(dbname: str | None = None, user: str | None = None, password: str | None = None):
+        pg = sandbox_env["postgres"]
+        conn = psycopg2.connect(host=pg["host"], port=pg["port"], dbname=dbname or pg["database"],
+                                user=user or pg["user"],
+                                password=password if user else pg["password"], connect_timeout=10)
+        conn.autocommit = True
+        opened.append(conn)
+        return conn
+
+    yield connect
+    for conn in opened:
+        conn.close()
+
+
+@pytest.fixture
+def pg_log(sandbox_env):
+    """A tail of the sandbox server log, positioned at the end when the test starts."""
+    return LogTail(sandbox_env["postgres"]["log_file"])
+
+
+@pytest.fixture
+def aws_client(sandbox_env):
+    import boto3
+
+    aws = sandbox_env["aws"]
+
+    def client(service: str):
+        return boto3.client(service, endpoint_url=aws["endpoint_url"], region_name=aws["region"],
+                            aws_access_key_id=aws["access_key_id"],
+                            aws_secret_access_key=aws["secret_access_key"])
+
+    return client
+
+
+@pytest.fixture
+def unique_name():
+    """A short name no other test uses, for resources that outlive a test."""
+    return lambda prefix="t": f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def playbook(sandbox_env):
+    """Run an ansible-playbook (file path or YAML text) against the sandbox."""
+
+    def run(text_or_path, **kwargs):
+        return run_playbook(text_or_path, sandbox_env, **kwargs)
+
+    return run
+
