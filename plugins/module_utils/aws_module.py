@@ -1,0 +1,24 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: dbaudit.postgresql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The base of this collection's AWS modules: amazon.aws's module, stamped with our name."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+COLLECTION_NAME = "dbaudit.postgresql"
+COLLECTION_VERSION = "0.1.0"
+
+
+class DbauditAWSModule(AnsibleAWSModule):
+    """AnsibleAWSModule whose boto3 user agent names dbaudit.postgresql and its version."""
+
+    def __init__(self, **kwargs):
+        super(DbauditAWSModule, self).__init__(**kwargs)
+        set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
