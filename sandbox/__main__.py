@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"env: {state.env_file(args.name)}  (shell: . {state.state_dir(args.name) / 'env.sh'})")
         elif args.command == "down":
             stopped = down(args.name)
-            print(f"sandbox {args.name!r} down: " + ", ".join(f"{k} {'stopped' if v else 'not running'}"
-                                                             for k, v in stopped.items()))
+            summary = ", ".join(f"{k} {'stopped' if v else 'not running'}" for k, v in stopped.items())
+            print(f"sandbox {args.name!r} down: {summary}")
         elif args.command == "env":
             print(state.env_file(args.name))
         else:

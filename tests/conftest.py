@@ -101,4 +101,3 @@ def playbook(sandbox_env):
         return run_playbook(text_or_path, sandbox_env, **kwargs)
 
     return run
-

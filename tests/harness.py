@@ -117,7 +117,7 @@ def run_playbook(playbook: str | Path, sandbox_env: dict | None = None, *, extra
         if diff:
             cmd.append("--diff")
         cmd += args or []
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=CHECKOUT, timeout=timeout,
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=CHECKOUT, timeout=timeout, check=False,
                               env=ansible_env(sandbox_env, env))
     report = {}
     start = proc.stdout.find("{")

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# ansible-test sanity on the collection. ansible-test wants the checkout at
+# .../ansible_collections/dbaudit/postgresql, so the files git knows (tracked and new, not
+# ignored) are copied there first; the copy is what is tested.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CHECKOUT="$(pwd)"
+# Outside the checkout: inside it, ansible-test would ask git and find the copy ignored.
+ROOT="${TMPDIR:-/tmp}/dbaudit-sanity-$(id -u)/ansible_collections/dbaudit/postgresql"
+rm -rf "$ROOT" && mkdir -p "$ROOT"
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+  if [ -e "$f" ]; then printf '%s\0' "$f"; fi
+done | tar --null -T - -cf - | tar -xf - -C "$ROOT"
+# ansible-test bootstraps pip in its sanity virtualenvs with a script from a host we cannot
+# reach; give it a local stand-in (see scripts/ansible_test_get_pip.py).
+PIP_VERSION="$(.venv/bin/python -c 'import re, ansible_test._internal.python_requirements as r, inspect; print(re.search(r"pip=.([0-9.]+).", inspect.getsource(r)).group(1))')"
+mkdir -p ~/.ansible/test/cache
+cp scripts/ansible_test_get_pip.py ~/.ansible/test/cache/get_pip_${PIP_VERSION//./_}.py
+# The collections ours imports from (amazon.aws, community.aws), beside it as ansible-test expects.
+SITE_COLLECTIONS="$(.venv/bin/python -c 'import os, ansible; print(os.path.join(os.path.dirname(os.path.dirname(ansible.__file__)), "ansible_collections"))')"
+for namespace in amazon community; do ln -sfn "$SITE_COLLECTIONS/$namespace" "$ROOT/../../$namespace"; done
+cd "$ROOT"
+PYV="$("$CHECKOUT/.venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+exec "$CHECKOUT/.venv/bin/ansible-test" sanity --python "$PYV" --color no "$@"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command (`make test`): every check, in order of cost. Starts and stops its own
+# sandbox (named `pytest`) unless DBAUDIT_SANDBOX_ENV points at a running one.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(pwd)/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$(pwd)/ansible.cfg"
+failed=()
+step() {
+  local name="$1"; shift
+  printf '\n\033[1m=== %s\033[0m\n' "$name"
+  local started=$SECONDS
+  if "$@"; then
+    printf '=== %s: ok (%ds)\n' "$name" $((SECONDS - started))
+  else
+    printf '=== %s: FAILED (%ds)\n' "$name" $((SECONDS - started))
+    failed+=("$name")
+  fi
+}
+
+step "ruff" ruff check .
+step "ansible-test sanity" scripts/sanity.sh
+step "ansible-lint" ansible-lint --offline
+step "collection build" ansible-galaxy collection build --force --output-path build/
+step "pytest (unit and integration)" python -m pytest -q -p no:cacheprovider tests
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\nFAILED: %s\n' "${failed[*]}"
+  exit 1
+fi
+printf '\nall checks passed\n'
