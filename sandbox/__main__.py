@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from . import emulator_process, postgres, state
+from . import emulator_process, fleet, postgres, state
 
 
 def _healthy(env: dict) -> bool:
@@ -68,8 +68,9 @@ def status(name: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sandbox", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "fleet"])
     parser.add_argument("--name", default=state.DEFAULT_NAME, help="run several sandboxes side by side")
+    parser.add_argument("--clusters", type=int, default=3, help="fleet: how many emulated clusters")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
@@ -81,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
             stopped = down(args.name)
             summary = ", ".join(f"{k} {'stopped' if v else 'not running'}" for k, v in stopped.items())
             print(f"sandbox {args.name!r} down: {summary}")
+        elif args.command == "fleet":
+            env = up(args.name)
+            clusters = fleet.ensure(env, args.clusters)
+            print(f"fleet: {len(clusters)} emulated Aurora PostgreSQL clusters ({clusters[0]} .. {clusters[-1]}); "
+                  f"inventory {fleet.INVENTORY.relative_to(state.CHECKOUT)}")
         elif args.command == "env":
             print(state.env_file(args.name))
         else:

@@ -1,0 +1,139 @@
+"""An emulated fleet on the sandbox: N Aurora PostgreSQL clusters and the inventory for them.
+
+Each cluster exists twice, as production has it: as an RDS resource in the AWS emulator
+(cluster, writer and reader instances, parameter groups) and as a database on the sandbox
+PostgreSQL server (``demo_cluster_NN``) that stands in for the cluster's endpoint. Every
+cluster's database has the same application roles; the audit policy for a sandbox cluster is
+therefore applied per role *in that database*, so clusters do not share settings.
+
+``python -m sandbox fleet --clusters N`` creates what is missing (re-running is harmless) and
+writes ``inventories/sandbox/generated/hosts.yml``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import state
+
+ENGINE = "aurora-postgresql"
+ENGINE_VERSION = "15.4"
+FAMILY = "aurora-postgresql15"
+INSTANCE_CLASS = "db.r6g.large"
+# Some clusters start on a custom group that already preloads other libraries, as long-lived
+# clusters do; enable_audit must add pgaudit and keep these.
+LEGACY_GROUP = "legacy-aurora-postgresql15"
+LEGACY_LIBRARIES = "pg_stat_statements,pg_hint_plan"
+APP_ROLES = ("app_user", "report_user", "etl_user")
+INVENTORY = state.CHECKOUT / "inventories" / "sandbox" / "fleet.yml"
+
+
+def cluster_ids(count: int) -> list[str]:
+    return [f"demo-cluster-{n:02d}" for n in range(1, count + 1)]
+
+
+def database_for(cluster_id: str) -> str:
+    return cluster_id.replace("-", "_")
+
+
+def _rds(env: dict):
+    import boto3
+
+    aws = env["aws"]
+    return boto3.client("rds", endpoint_url=aws["endpoint_url"], region_name=aws["region"],
+                        aws_access_key_id=aws["access_key_id"], aws_secret_access_key=aws["secret_access_key"])
+
+
+def _ensure_legacy_group(rds) -> None:
+    groups = rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
+    if LEGACY_GROUP not in {group["DBClusterParameterGroupName"] for group in groups}:
+        rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=LEGACY_GROUP,
+                                              DBParameterGroupFamily=FAMILY,
+                                              Description="long-lived custom group of the demo fleet")
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName=LEGACY_GROUP,
+        Parameters=[{"ParameterName": "shared_preload_libraries", "ParameterValue": LEGACY_LIBRARIES,
+                     "ApplyMethod": "pending-reboot"}])
+
+
+def _ensure_cluster(rds, cluster_id: str, legacy: bool) -> None:
+    existing = {c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]}
+    if cluster_id not in existing:
+        kwargs = {"DBClusterParameterGroupName": LEGACY_GROUP} if legacy else {}
+        rds.create_db_cluster(DBClusterIdentifier=cluster_id, Engine=ENGINE, EngineVersion=ENGINE_VERSION,
+                              MasterUsername="postgres", MasterUserPassword="sandbox-not-used",
+                              Tags=[{"Key": "audit_profile", "Value": "baseline"}], **kwargs)
+    members = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances(
+        Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])["DBInstances"]}
+    for suffix in ("1", "2"):
+        instance_id = f"{cluster_id}-{suffix}"
+        if instance_id not in members:
+            rds.create_db_instance(DBInstanceIdentifier=instance_id, DBClusterIdentifier=cluster_id,
+                                   Engine=ENGINE, DBInstanceClass=INSTANCE_CLASS)
+
+
+def _ensure_databases(env: dict, clusters: list[str]) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    pg = env["postgres"]
+    conn = psycopg2.connect(host=pg["host"], port=pg["port"], user=pg["user"], password=pg["password"],
+                            dbname=pg["database"])
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for role in APP_ROLES:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+            if not cur.fetchone():
+                cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(role)),
+                            [app_password(env, role)])
+        for cluster_id in clusters:
+            database = database_for(cluster_id)
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
+            if not cur.fetchone():
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    conn.close()
+    for cluster_id in clusters:
+        conn = psycopg2.connect(host=pg["host"], port=pg["port"], user=pg["user"], password=pg["password"],
+                                dbname=database_for(cluster_id))
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS orders (id serial PRIMARY KEY, customer text, amount numeric)")
+            cur.execute("ALTER TABLE orders OWNER TO app_user")
+            cur.execute(sql.SQL("GRANT SELECT ON orders TO {}, {}").format(
+                sql.Identifier("report_user"), sql.Identifier("etl_user")))
+        conn.close()
+
+
+def app_password(env: dict, role: str) -> str:
+    """Sandbox application roles' passwords, derived from the sandbox's own secret."""
+    import hashlib
+
+    return hashlib.sha256(f"{env['postgres']['password']}:{role}".encode()).hexdigest()[:24]
+
+
+def write_inventory(env: dict, clusters: list[str], path: Path = INVENTORY) -> Path:
+    hosts = {}
+    for cluster_id in clusters:
+        hosts[cluster_id] = {
+            "dbaudit_cluster_id": cluster_id,
+            "dbaudit_databases": [database_for(cluster_id)],
+        }
+    inventory = {
+        "all": {"children": {"sandbox_clusters": {"hosts": hosts}}},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = "# Generated by `python -m sandbox fleet`; do not edit. Policy lives in group_vars/.\n"
+    path.write_text(header + json.dumps(inventory, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def ensure(env: dict, count: int) -> list[str]:
+    clusters = cluster_ids(count)
+    rds = _rds(env)
+    _ensure_legacy_group(rds)
+    for index, cluster_id in enumerate(clusters):
+        _ensure_cluster(rds, cluster_id, legacy=index % 2 == 0)
+    _ensure_databases(env, clusters)
+    write_inventory(env, clusters)
+    return clusters
