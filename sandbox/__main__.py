@@ -11,13 +11,17 @@ import argparse
 import json
 import sys
 
-from . import emulator_process, fleet, postgres, state
+from . import emulator_process, fleet, postgres, processes, state
+
+
+PIPELINE = "sandbox.pipeline"
 
 
 def _healthy(env: dict) -> bool:
-    pg, aws = env.get("postgres") or {}, env.get("aws") or {}
+    pg, aws, pipeline = env.get("postgres") or {}, env.get("aws") or {}, env.get("pipeline") or {}
     return (state.pid_alive(pg.get("pid")) and state.port_open(pg.get("port", 0))
-            and state.pid_alive(aws.get("pid")) and state.port_open(aws.get("port", 0)))
+            and state.pid_alive(aws.get("pid")) and state.port_open(aws.get("port", 0))
+            and state.pid_alive(pipeline.get("pid")))
 
 
 def up(name: str) -> dict:
@@ -36,6 +40,10 @@ def up(name: str) -> dict:
         raise
     env = {"name": name, "state_dir": str(state.state_dir(name)), "postgres": pg, "aws": aws}
     state.publish(env)
+    pipeline = processes.spawn(PIPELINE, ["--env", str(state.env_file(name))],
+                               state.state_dir(name) / "pipeline" / "pipeline.log")
+    env["pipeline"] = {"pid": pipeline.pid, "log_file": str(state.state_dir(name) / "pipeline" / "pipeline.log")}
+    state.publish(env)
     return env
 
 
@@ -44,8 +52,9 @@ def down(name: str, quiet: bool = False) -> dict:
     stopped = {
         "postgres": postgres.stop(name, (env.get("postgres") or {}).get("pid")),
         "emulator": emulator_process.stop((env.get("aws") or {}).get("pid")),
+        "pipeline": processes.stop((env.get("pipeline") or {}).get("pid"), PIPELINE),
     }
-    for key in ("postgres", "aws"):
+    for key in ("postgres", "aws", "pipeline"):
         if key in env:
             env[key]["pid"] = None
     if env:
@@ -62,6 +71,7 @@ def status(name: str) -> dict:
         "running": _healthy(env),
         "postgres": f"127.0.0.1:{env['postgres']['port']} pid {env['postgres'].get('pid')}",
         "emulator": env["aws"]["endpoint_url"] + f" pid {env['aws'].get('pid')}",
+        "pipeline": f"pid {(env.get('pipeline') or {}).get('pid')}",
         "env_file": str(state.env_file(name)),
     }
 
