@@ -4,6 +4,9 @@
 # Copyright: dbaudit.postgresql contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+# Ansible modules import after DOCUMENTATION, EXAMPLES and RETURN.
+# ruff: noqa: E402
+
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -66,7 +69,8 @@ options:
         type: str
         required: true
       role_arn:
-        description: ARN of the IAM role Firehose assumes to write to the bucket (and, by default, invoke the processor).
+        description:
+          - ARN of the IAM role Firehose assumes to write to the bucket (and, by default, to invoke the processor).
         type: str
         required: true
       prefix:
