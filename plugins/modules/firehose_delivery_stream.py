@@ -29,7 +29,7 @@ description:
   - Values left out are compared with the defaults AWS applies, so a stream created elsewhere with
     the same effective settings is not reported as changed.
 author:
-  - dbaudit.postgresql contributors
+  - dbaudit.postgresql maintainers (@dbaudit)
 options:
   name:
     description:
@@ -146,8 +146,10 @@ notes:
   - Stream-level server-side encryption of a C(DirectPut) stream (C(StartDeliveryStreamEncryption)) is not managed.
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -518,7 +520,7 @@ def main() -> None:
                 buffering_size=dict(type="int", default=5),
                 buffering_interval=dict(type="int", default=300),
                 compression=dict(type="str", choices=COMPRESSION_FORMATS, default="UNCOMPRESSED"),
-                kms_key_arn=dict(type="str"),
+                kms_key_arn=dict(type="str", no_log=False),
             ),
         ),
         lambda_processor=dict(

@@ -23,7 +23,7 @@ description:
   - CloudWatch Logs allows at most two subscription filters per log group. A new filter on a group
     that already has two is refused, naming the existing filters, before anything is changed.
 author:
-  - dbaudit.postgresql contributors
+  - dbaudit.postgresql maintainers (@dbaudit)
 options:
   log_group_name:
     description:
@@ -75,8 +75,10 @@ notes:
   - A filter's name cannot be changed; a different O(filter_name) is a different filter.
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 extends_documentation_fragment:
   - amazon.aws.common.modules
