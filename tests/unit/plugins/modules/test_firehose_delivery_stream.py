@@ -81,8 +81,8 @@ def test_valid_options_have_no_errors():
     ("das", None, s3_options(buffering_size=0), None, "s3_destination.buffering_size=0 is out of range"),
     ("das", None, s3_options(buffering_size=129), None, "s3_destination.buffering_size=129"),
     ("das", None, s3_options(buffering_interval=901), None, "s3_destination.buffering_interval=901"),
-    ("das", None, s3_options(bucket_arn="audit-activity"), None, "s3_destination.bucket_arn='audit-activity' is not "
-                                                                  "an S3 bucket ARN"),
+    ("das", None, s3_options(bucket_arn="audit-activity"), None,
+     "s3_destination.bucket_arn='audit-activity' is not an S3 bucket ARN"),
     ("das", None, s3_options(role_arn="arn:aws:iam::123456789012:user/bob"), None, "s3_destination.role_arn"),
     ("das", None, s3_options(kms_key_arn="1234abcd"), None, "s3_destination.kms_key_arn='1234abcd' is not a KMS key"),
     ("das", {"stream_arn": "aws-rds-das-x", "role_arn": SOURCE_ROLE}, s3_options(), None,
