@@ -161,6 +161,14 @@ def test_current_config_reads_every_field():
     }
 
 
+def test_values_aws_leaves_out_of_a_description_are_its_defaults():
+    current = firehose.current_config(described({"RoleARN": ROLE, "BucketARN": BUCKET}))
+    assert current["s3_destination"] == firehose.desired_config(None, s3_options(), None)["s3_destination"]
+    assert current["s3_destination"]["buffering_size"] == 5
+    assert current["s3_destination"]["buffering_interval"] == 300
+    assert current["s3_destination"]["compression"] == "UNCOMPRESSED"
+
+
 def test_disabled_processing_is_no_processor():
     description = described({"RoleARN": ROLE, "BucketARN": BUCKET,
                              "ProcessingConfiguration": {"Enabled": False, "Processors": []}})
