@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 
 # Each entry is a module of this package with an ``install()`` function.
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = [
+    "control_api",           # /dbaudit-api/config and the throttling fault switch
+    "rds_parameter_groups",  # engine defaults, validation, reset/copy/delete as AWS
+    "rds_apply_status",      # pending-reboot / in-sync, reboots, group attachment
+    "rds_log_exports",       # CloudwatchLogsExportConfiguration takes effect
+    "rds_activity_streams",  # start/stop_activity_stream and the aws-rds-das-* stream
+]
 
 
 def install() -> list[str]:

@@ -1,0 +1,82 @@
+"""``/dbaudit-api/config`` on the emulator's own port, and the throttling fault switch in front of moto.
+
+    GET  /dbaudit-api/config  -> {"throttle_rate": 0.0, "throttle_services": "all",
+                                  "delays": {"activity_stream": 1.0, "reboot": 1.0, "parameter_apply": 0.5},
+                                  "seed": null, "stats": {"requests": 0, "throttled": 0}}
+    POST /dbaudit-api/config  {"throttle_rate": 0.3, "throttle_services": ["rds"], "seed": 7,
+                               "delays": {"reboot": 2}, "reset_stats": true}   (any subset)
+
+POST answers with the whole configuration, or 400 ``{"error": ...}`` and changes nothing.
+Neither this API nor moto's ``/moto-api/`` is ever throttled; ``throttle_services`` holds SigV4
+signing names (``rds``, ``kinesis``, ``logs``, ``kms``, ``firehose``...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+from . import throttling
+from .settings import SETTINGS, ConfigError
+
+PREFIX = "/dbaudit-api"
+CONFIG_PATH = f"{PREFIX}/config"
+
+
+def _json(start_response: Callable, status: str, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _read_json(environ: dict[str, Any]) -> Any:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    text = environ["wsgi.input"].read(length).decode("utf-8") if length else ""
+    try:
+        return json.loads(text or "{}")
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"the body is not JSON: {error}") from error
+
+
+def handle(environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+    """Serve the control API: read or change the emulator's settings."""
+    path = environ.get("PATH_INFO", "").rstrip("/")
+    method = environ.get("REQUEST_METHOD", "GET")
+    if path != CONFIG_PATH:
+        return _json(start_response, "404 Not Found", {"error": f"no such path; use {CONFIG_PATH}"})
+    if method == "GET":
+        return _json(start_response, "200 OK", SETTINGS.snapshot())
+    if method in ("POST", "PUT"):
+        try:
+            return _json(start_response, "200 OK", SETTINGS.update(_read_json(environ)))
+        except ConfigError as error:
+            return _json(start_response, "400 Bad Request", {"error": str(error)})
+    return _json(start_response, "405 Method Not Allowed", {"error": "use GET or POST"})
+
+
+def _throttled(environ: dict[str, Any], start_response: Callable, service: str) -> list[bytes]:
+    status, headers, body = throttling.response(throttling.protocol(environ, service), service)
+    reason = {400: "Bad Request", 503: "Service Unavailable"}[status]
+    start_response(f"{status} {reason}", [*headers, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def install() -> None:
+    original: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
+
+    def dispatch(self: DomainDispatcherApplication, environ: dict[str, Any],
+                 start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(PREFIX + "/") or path == PREFIX:
+            return handle(environ, start_response)
+        if not path.startswith("/moto-api"):
+            service = throttling.signing_service(environ)
+            if service and SETTINGS.should_throttle(service):
+                return _throttled(environ, start_response, service)
+        return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = dispatch  # type: ignore[method-assign]
+    SETTINGS.load_environment()
