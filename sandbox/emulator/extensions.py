@@ -6,6 +6,7 @@ import importlib
 
 # Each entry is a module of this package with an ``install()`` function.
 EXTENSIONS: list[str] = [
+    "moto_fixes",            # moto bugs the sandbox meets
     "control_api",           # /dbaudit-api/config and the throttling fault switch
     "rds_parameter_groups",  # engine defaults, validation, reset/copy/delete as AWS
     "rds_apply_status",      # pending-reboot / in-sync, reboots, group attachment

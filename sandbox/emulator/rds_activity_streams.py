@@ -100,7 +100,9 @@ def resolve_kms_key(backend: RDSBackend, key_ref: str | None) -> Key:
         raise RDSClientError("KMSKeyNotAccessibleFault",
                              f"The AWS managed KMS key [{key_ref}] can't be used for database activity streams. "
                              "Use a customer managed key.")
-    if key.key_state != "Enabled" or key.key_spec != "SYMMETRIC_DEFAULT" or key.key_usage != "ENCRYPT_DECRYPT":
+    usable = key.key_state == "Enabled" and key.key_spec == "SYMMETRIC_DEFAULT" and key.key_usage in (
+        None, "ENCRYPT_DECRYPT")
+    if not usable:
         raise RDSClientError("KMSKeyNotAccessibleFault",
                              f"Specified KMS key [{key_ref}] does not exist, is not enabled or you do not have "
                              "permissions to access it.")

@@ -15,6 +15,9 @@ from typing import Any
 
 _CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 REST_XML_SERVICES = frozenset({"s3", "s3-control", "route53", "cloudfront"})
+# JSON services that moved from the query protocol: botocore takes their error code from the
+# x-amzn-query-error header, which for them must carry the query-era code.
+QUERY_COMPATIBLE_SERVICES = frozenset({"sqs", "monitoring"})
 
 
 def signing_service(environ: dict[str, Any]) -> str | None:
@@ -43,8 +46,11 @@ def response(protocol_name: str, service: str | None) -> tuple[int, list[tuple[s
     request_id = str(uuid.uuid4())
     if protocol_name in ("json", "rest-json"):
         body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-        return 400, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "ThrottlingException"),
-                     ("x-amzn-query-error", "Throttling;Sender"), ("x-amzn-RequestId", request_id)], body
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "ThrottlingException"),
+                   ("x-amzn-RequestId", request_id)]
+        if service in QUERY_COMPATIBLE_SERVICES:
+            headers.append(("x-amzn-query-error", "Throttling;Sender"))
+        return 400, headers, body
     if protocol_name == "ec2":
         body = (f"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded."
                 f"</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>").encode()
