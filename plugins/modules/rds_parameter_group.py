@@ -406,7 +406,7 @@ def ensure_present(client, check_mode: bool, scope: str, name: str, params: Dict
         if changes:
             modify_parameters(client, scope, name, changes)
 
-    names = sorted(desired)
+    names = sorted(wanted_names)
     return {
         "changed": changed,
         "warnings": warnings,
