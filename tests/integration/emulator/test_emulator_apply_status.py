@@ -162,3 +162,12 @@ def test_creating_a_cluster_with_a_missing_or_foreign_group_fails(rds, unique_na
                         EngineVersion="15.4", MasterUsername="postgres", MasterUserPassword="not-used-1",
                         DBClusterParameterGroupName=group)[0] == code
         assert error_of(rds.describe_db_clusters, DBClusterIdentifier=cluster_id)[0] == "DBClusterNotFoundFault"
+
+
+def test_resetting_a_static_value_on_an_attached_group_needs_a_reboot(rds, make_cluster, make_cluster_group):
+    group = make_cluster_group()
+    rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=group, Parameters=PRELOAD_WITH_PGAUDIT)
+    cluster_id = make_cluster(DBClusterParameterGroupName=group)["DBClusterIdentifier"]
+    assert set(member_statuses(rds, cluster_id).values()) == {"in-sync"}
+    rds.reset_db_cluster_parameter_group(DBClusterParameterGroupName=group, ResetAllParameters=True)
+    assert set(member_statuses(rds, cluster_id).values()) == {"pending-reboot"}
