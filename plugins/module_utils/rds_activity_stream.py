@@ -19,6 +19,7 @@ SUPPORTED_ENGINE = "aurora-postgresql"
 _KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _KEY_ARN = re.compile(r"^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key/(.+)$")
 AWS_MANAGED_RDS_ALIAS = "alias/aws/rds"
+_AWS_ALIAS = re.compile(r"^(arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:)?alias/aws/")
 
 
 def key_id_from_reference(reference: Optional[str]) -> Optional[str]:
@@ -77,7 +78,9 @@ def key_refusals(reference: str, key_metadata: Optional[Dict]) -> List[str]:
     if key_metadata is None:
         return [f"kms_key_id {reference}: no such KMS key in this account and region (or it is not visible to you)"]
     refusals = []
-    if key_metadata.get("KeyManager") == "AWS":
+    # Alias names under alias/aws/ are reserved for AWS managed keys; users cannot create them.
+    aws_alias = _AWS_ALIAS.match(reference or "")
+    if key_metadata.get("KeyManager") == "AWS" or aws_alias:
         refusals.append(f"kms_key_id {reference} is an AWS managed key ({AWS_MANAGED_RDS_ALIAS} or similar); "
                         "activity streams need a customer managed symmetric key: create one and give its id or alias")
     spec = key_metadata.get("KeySpec") or key_metadata.get("CustomerMasterKeySpec")
