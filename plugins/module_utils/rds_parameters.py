@@ -200,7 +200,9 @@ def apply_method_for(record: Dict, dynamic_apply_method: str = "immediate") -> s
 
 def _unknown_name_message(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.75)
-    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    if len(close) > 1:
+        close = [", ".join(close[:-1]) + " or " + close[-1]]
+    hint = f"; did you mean {close[0]}?" if close else ""
     return f"{name}: no such parameter in this family{hint}"
 
 
