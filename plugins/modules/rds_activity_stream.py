@@ -20,10 +20,10 @@ description:
   - Starts or stops the Database Activity Stream (DAS) of an Aurora PostgreSQL cluster. AWS sends the
     cluster's activity, encrypted with a KMS key, to the Kinesis data stream
     C(aws-rds-das-<DbClusterResourceId>), which it creates on start and deletes on stop.
-  - Before any change the module refuses, with the reason, what AWS does not support: RDS for
+  - Before any change the module refuses, with the reason, what AWS does not support, namely RDS for
     PostgreSQL (no DAS; audit it with pgAudit), other engines, Aurora Serverless, burstable (C(db.t*))
     instances, the AWS managed C(aws/rds) key, asymmetric, disabled or missing KMS keys.
-  - A started stream with another O(mode) or KMS key is not changed silently: the module fails and says
+  - A started stream with another O(mode) or KMS key is not changed silently; the module fails and says
     what differs, unless O(force_restart=true), which stops and starts it again.
   - Starting or stopping with O(apply_immediately=true) restarts the cluster's instances. Plan it as a
     disruptive change.

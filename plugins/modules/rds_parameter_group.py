@@ -20,13 +20,13 @@ description:
   - Create, copy, modify or delete a DB cluster parameter group (Aurora) or a DB parameter group
     (RDS instances and Aurora instances).
   - O(preload_libraries) is merged into the effective C(shared_preload_libraries) (the group's value, or
-    the engine default when the group has none): entries already there are kept in their order,
+    the engine default when the group has none). Entries already there are kept in their order,
     nothing is dropped and nothing is repeated. Setting the parameter itself through O(parameters)
     replaces the list instead.
   - Every parameter named is validated against the family's parameters (name, modifiability, type,
     AllowedValues) before anything is created or modified; on any problem the module fails and
     changes nothing.
-  - The apply method comes from each parameter's ApplyType: static parameters are applied
+  - The apply method comes from each parameter's ApplyType. Static parameters are applied
     C(pending-reboot), dynamic ones O(dynamic_apply_method). A parameter whose value is already the
     wanted one is never changed, whatever its ApplyMethod.
   - AWS's own C(default.*) groups cannot be modified; to move a cluster off one, create a new group

@@ -55,7 +55,7 @@ options:
     type: int
     default: 900
 notes:
-  - The association itself takes effect at once in AWS, so no C(ApplyImmediately) is sent: sending it
+  - The association itself takes effect at once in AWS, so no C(ApplyImmediately) is sent; sending it
     would also apply any other modification waiting for the maintenance window.
 attributes:
   check_mode:
