@@ -185,3 +185,35 @@ def test_full_flow_converges_with_30_percent_of_calls_throttled(playbook, rds, a
     emulator_config({"throttle_rate": 0.3, "reset_stats": True})
     check_stopped(playbook, rds, aws_client, names, stream,
                   after_playbook=lambda: emulator_config({"throttle_rate": 0.0}))
+
+
+FAILOVER = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: group
+      dbaudit.postgresql.rds_parameter_group:
+        name: "{{ group }}"
+        source_group: default.aurora-postgresql15
+        preload_libraries: [pgaudit]
+    - name: attach
+      dbaudit.postgresql.rds_parameter_group_attachment:
+        cluster_identifier: "{{ cluster }}"
+        cluster_parameter_group: "{{ group }}"
+    - name: reboot
+      dbaudit.postgresql.rds_reboot:
+        cluster_identifier: "{{ cluster }}"
+        failover: true
+"""
+
+
+def test_writer_by_failover_to_a_rebooted_reader(playbook, rds, make_cluster, unique_name):
+    cluster = make_cluster(instance_classes=("db.r6g.large", "db.r6g.large"))
+    run = playbook(FAILOVER, extra_vars={"cluster": cluster, "group": unique_name("fo-")})
+    assert run.rc == 0, run.explain()
+    reboot = run.result("reboot")
+    assert reboot["rebooted"] == [f"{cluster}-2", f"{cluster}-1"]
+    assert reboot["failed_over_to"] == f"{cluster}-2"
+    state = members(rds, cluster)
+    assert state[f"{cluster}-2"][0] and not state[f"{cluster}-1"][0]  # the reader is now the writer
+    assert {s[1:] for s in state.values()} == {("available", "in-sync", "in-sync")}
