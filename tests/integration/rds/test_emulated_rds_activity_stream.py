@@ -92,3 +92,31 @@ def test_check_mode_then_mode_change_needs_force_restart(playbook, rds, aws_clie
 
     same = playbook(PLAY, extra_vars={**names, "mode": "sync", "key": customer_key["alias_arn"]})
     assert same.rc == 0 and not same.result("das")["changed"], same.explain()
+
+
+INFO = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: one
+      dbaudit.postgresql.rds_activity_stream_info:
+        cluster_identifier: "{{ cluster }}"
+    - name: all
+      dbaudit.postgresql.rds_activity_stream_info:
+"""
+
+
+def test_info_reads_one_cluster_or_all(playbook, rds, make_cluster, customer_key):
+    started = make_cluster(instance_classes=("db.r6g.large",), prefix="info")
+    stopped = make_cluster(instance_classes=("db.r6g.large",), prefix="info")
+    run = playbook(PLAY, extra_vars={"cluster": started, "key": customer_key["alias"]})
+    assert run.rc == 0, run.explain()
+
+    info = playbook(INFO, extra_vars={"cluster": started})
+    assert info.rc == 0, info.explain()
+    [one] = info.result("one")["activity_streams"]
+    assert (one["cluster_identifier"], one["status"], one["mode"]) == (started, "started", "async")
+    assert one["kinesis_stream_name"].startswith("aws-rds-das-")
+    by_id = {e["cluster_identifier"]: e for e in info.result("all")["activity_streams"]}
+    assert by_id[started]["status"] == "started" and by_id[stopped]["status"] == "stopped"
+    assert by_id[stopped]["kinesis_stream_name"] is None

@@ -91,3 +91,15 @@ def test_log_export_changes():
     assert exports.settled(available, ["postgresql"], "Status")
     assert not exports.settled(dict(available, Status="modifying"), ["postgresql"], "Status")
     assert not exports.settled(described, ["postgresql", "upgrade"], "Status")
+
+
+def test_info_entries_only_aurora_postgresql_sorted():
+    from ansible_collections.dbaudit.postgresql.plugins.modules import rds_activity_stream_info as info
+
+    clusters = [{"DBClusterIdentifier": "b", "Engine": "aurora-postgresql", "ActivityStreamStatus": "started",
+                 "ActivityStreamMode": "async"},
+                {"DBClusterIdentifier": "m", "Engine": "aurora-mysql"},
+                {"DBClusterIdentifier": "a", "Engine": "aurora-postgresql"}]
+    entries = info.stream_entries(clusters)
+    assert [(e["cluster_identifier"], e["status"], e["mode"]) for e in entries] == [
+        ("a", "stopped", None), ("b", "started", "async")]
