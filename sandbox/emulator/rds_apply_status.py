@@ -105,7 +105,7 @@ def _install_backend() -> None:
     def create_db_cluster(self: RDSBackend, kwargs: dict[str, Any]) -> DBCluster:
         engine = kwargs.get("engine") or ""
         version = kwargs.get("engine_version") or (DBCluster.default_engine_version(engine)
-                                                    if engine in ("aurora-postgresql", "postgres") else "")
+                                                   if engine in ("aurora-postgresql", "postgres") else "")
         family = catalog.family_for(engine, version)
         name = kwargs.get("db_cluster_parameter_group_name")
         if name:

@@ -70,7 +70,7 @@ class LogReader:
         else:
             self.idle_polls += 1
         text = self.pending + data.decode("utf-8", errors="replace")
-        complete, _, partial = text.rpartition("\n")
+        complete, _unused, partial = text.rpartition("\n")
         entries = parse_entries(complete)
         held = ""
         if entries and self.idle_polls < flush_after:

@@ -63,4 +63,3 @@ def make_cluster_group(rds, unique_name):
         return name
 
     return make
-

@@ -34,7 +34,6 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: fl
         time.sleep(interval)
 
 
-
 def describe_cluster(rds, cluster_id: str) -> dict[str, Any]:
     return rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
 

@@ -80,8 +80,8 @@ def test_started_twice_or_stopped_when_stopped(rds, make_cluster, kms_key):
 def test_keys_that_cannot_be_used(rds, aws_client, make_cluster, unique_name):
     arn = make_cluster()["DBClusterArn"]
     for key in ("alias/aws/rds", f"alias/{unique_name('missing-')}", "0b0c3e3a-0000-4000-8000-000000000000"):
-        code, status, _ = error_of(rds.start_activity_stream, ResourceArn=arn, Mode="async", KmsKeyId=key,
-                                   ApplyImmediately=True)
+        code, status, _unused = error_of(rds.start_activity_stream, ResourceArn=arn, Mode="async", KmsKeyId=key,
+                                         ApplyImmediately=True)
         assert (code, status) == ("KMSKeyNotAccessibleFault", 400), key
     kms = aws_client("kms")
     disabled = kms.create_key()["KeyMetadata"]["KeyId"]
@@ -97,8 +97,8 @@ def test_keys_that_cannot_be_used(rds, aws_client, make_cluster, unique_name):
 ], ids=["burstable", "serverless-v2"])
 def test_unsupported_clusters(rds, aws_client, make_cluster, kms_key, instance_classes, cluster_kwargs):
     cluster = make_cluster(instance_classes=instance_classes, **cluster_kwargs)
-    code, status, _ = error_of(rds.start_activity_stream, ResourceArn=cluster["DBClusterArn"], Mode="async",
-                               KmsKeyId=kms_key[0], ApplyImmediately=True)
+    code, status, _unused = error_of(rds.start_activity_stream, ResourceArn=cluster["DBClusterArn"], Mode="async",
+                                     KmsKeyId=kms_key[0], ApplyImmediately=True)
     assert (code, status) == ("InvalidDBClusterStateFault", 400)
     assert f"aws-rds-das-{cluster['DbClusterResourceId']}" not in stream_names(aws_client)
 

@@ -66,11 +66,11 @@ def test_only_the_named_services_are_throttled(sandbox_env, emulator_config):
 
 
 def test_botocore_retries_converge_under_thirty_percent_throttling(sandbox_env, endpoint, emulator_config,
-                                                                  make_cluster_group):
+                                                                   make_cluster_group):
     group = make_cluster_group()
     emulator_config({"throttle_rate": 0.3, "throttle_services": ["rds"], "seed": 11, "reset_stats": True})
     rds = client(sandbox_env, "rds", Config(retries={"max_attempts": 10, "mode": "standard"}))
-    for _ in range(15):
+    for _unused in range(15):
         rds.describe_db_cluster_parameters(DBClusterParameterGroupName=group, MaxRecords=20)
     stats = control(endpoint)["stats"]
     assert stats["throttled"] > 0 and stats["requests"] >= 15 + stats["throttled"]

@@ -39,8 +39,8 @@ def test_log_types_the_engine_lacks_are_refused(rds, make_cluster):
 
 def test_aurora_instances_take_log_exports_from_their_cluster(rds, make_cluster):
     writer = make_cluster(instance_classes=("db.r6g.large",))["DBClusterMembers"][0]["DBInstanceIdentifier"]
-    code, _, _ = error_of(rds.modify_db_instance, DBInstanceIdentifier=writer,
-                          CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql"]})
+    code, _unused, _unused = error_of(rds.modify_db_instance, DBInstanceIdentifier=writer,
+                                      CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql"]})
     assert code == "InvalidParameterCombination"
 
 

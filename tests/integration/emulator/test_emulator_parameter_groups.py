@@ -41,8 +41,8 @@ def test_describe_pages_with_max_records_and_refuses_sizes_aws_refuses(rds):
                                            Marker=page["Marker"])
     assert following["Parameters"][0]["ParameterName"] > page["Parameters"][-1]["ParameterName"]
     for size in (10, 101):
-        code, status, _ = error_of(rds.describe_db_parameters, DBParameterGroupName="default.postgres15",
-                                   MaxRecords=size)
+        code, status, _unused = error_of(rds.describe_db_parameters, DBParameterGroupName="default.postgres15",
+                                         MaxRecords=size)
         assert (code, status) == ("InvalidParameterValue", 400)
 
 
@@ -70,8 +70,8 @@ def test_aurora_sixteen_allows_the_second_log_line_prefix(rds, make_cluster_grou
     rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=sixteen, Parameters=change)
     assert by_name(all_parameters(rds, DBClusterParameterGroupName=sixteen))["log_line_prefix"]["ParameterValue"] == (
         prefix)
-    code, _, message = error_of(rds.modify_db_cluster_parameter_group, DBClusterParameterGroupName=fifteen,
-                                Parameters=change)
+    code, _unused, message = error_of(rds.modify_db_cluster_parameter_group, DBClusterParameterGroupName=fifteen,
+                                      Parameters=change)
     assert code == "InvalidParameterValue" and "log_line_prefix cannot be modified" in message
 
 

@@ -51,7 +51,7 @@ def rds_postgres_instance(rds, unique_name):
 
 
 def test_unsupported_targets_and_keys_are_refused_before_any_change(playbook, rds, aws_client, make_cluster,
-                                                                   customer_key, rds_postgres_instance):
+                                                                    customer_key, rds_postgres_instance):
     streams_before = das_streams(aws_client)
 
     refused(playbook(PLAY, extra_vars={"cluster": rds_postgres_instance, "key": customer_key["alias"]}),

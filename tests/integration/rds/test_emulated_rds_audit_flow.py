@@ -153,8 +153,8 @@ def check_stopped(playbook, rds, aws_client, names, stream, after_playbook=None)
 
 
 def test_full_flow_is_idempotent_and_reaches_every_state(playbook, rds, aws_client, make_cluster, customer_key,
-                                                        unique_name):
-    names, stream, _ = run_flow(playbook, rds, make_cluster, customer_key, unique_name)
+                                                         unique_name):
+    names, stream, _unused = run_flow(playbook, rds, make_cluster, customer_key, unique_name)
     check_started(rds, aws_client, names, stream, customer_key)
 
     # Same state, other spellings (pgaudit.log case and spaces, key ARN instead of alias, cluster ARN).
@@ -178,8 +178,8 @@ def test_full_flow_converges_with_30_percent_of_calls_throttled(playbook, rds, a
     def unthrottle():
         stats.update(emulator_config({"throttle_rate": 0.0})["stats"])
 
-    names, stream, _ = run_flow(playbook, rds, make_cluster, customer_key, unique_name,
-                                before_playbooks=throttle, after_playbooks=unthrottle)
+    names, stream, _unused = run_flow(playbook, rds, make_cluster, customer_key, unique_name,
+                                      before_playbooks=throttle, after_playbooks=unthrottle)
     assert stats["throttled"] > 0, stats  # the run really met throttling
     check_started(rds, aws_client, names, stream, customer_key)
     emulator_config({"throttle_rate": 0.3, "reset_stats": True})

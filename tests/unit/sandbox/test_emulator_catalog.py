@@ -69,7 +69,7 @@ def test_sixteen_is_derived_from_fifteen():
     assert "vacuum_defer_cleanup_age" not in aurora and "vacuum_buffer_usage_limit" in aurora
     assert aurora["log_line_prefix"]["IsModifiable"] is True
     assert aurora["log_line_prefix"]["AllowedValues"].split(",") == ["%t:%r:%u@%d:[%p]:",
-                                                                       "%m:%r:%u@%d:[%p]:%l:%e:%s:%v:%x:%c:%q%a"]
+                                                                     "%m:%r:%u@%d:[%p]:%l:%e:%s:%v:%x:%c:%q%a"]
     assert aurora["scram_iterations"]["SupportedEngineModes"] == ["provisioned"]
     plain = {r["ParameterName"]: r for r in catalog_build.derive_sixteen(fifteen, aurora=False)}
     assert plain["log_line_prefix"]["IsModifiable"] is False and "SupportedEngineModes" not in plain["scram_iterations"]

@@ -16,7 +16,7 @@ def test_defaults_are_small_and_nothing_is_throttled():
     snapshot = settings.snapshot()
     assert snapshot["throttle_rate"] == 0 and snapshot["throttle_services"] == "all"
     assert snapshot["delays"] == DEFAULT_DELAYS and max(DEFAULT_DELAYS.values()) <= 2
-    assert not any(settings.should_throttle("rds") for _ in range(50))
+    assert not any(settings.should_throttle("rds") for _unused in range(50))
     assert settings.snapshot()["stats"] == {"requests": 50, "throttled": 0}
 
 
@@ -40,7 +40,7 @@ def test_bad_configurations_are_refused(bad):
 
 def test_seeded_throttling_is_repeatable_and_limited_to_the_named_services():
     def run(settings):
-        return [settings.should_throttle("rds") for _ in range(200)]
+        return [settings.should_throttle("rds") for _unused in range(200)]
 
     first, second = Settings(), Settings()
     for settings in (first, second):
@@ -48,7 +48,7 @@ def test_seeded_throttling_is_repeatable_and_limited_to_the_named_services():
     decisions = run(first)
     assert decisions == run(second)
     assert 30 < sum(decisions) < 90
-    assert not any(first.should_throttle("kinesis") for _ in range(50))
+    assert not any(first.should_throttle("kinesis") for _unused in range(50))
 
 
 def test_environment_variable_configures_at_start():

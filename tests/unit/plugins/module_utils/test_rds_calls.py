@@ -80,7 +80,7 @@ def test_errors_name_the_call_and_the_resource(client):
 
 def test_throttling_is_retried(client):
     with Stubber(client) as stub:
-        for _ in range(3):
+        for _unused in range(3):
             stub.add_client_error("describe_db_clusters", "Throttling", "Rate exceeded", http_status_code=400)
         stub.add_response("describe_db_clusters", {"DBClusters": [{"DBClusterIdentifier": "prod-db"}]})
         assert rds.describe_cluster(client, "prod-db")["DBClusterIdentifier"] == "prod-db"

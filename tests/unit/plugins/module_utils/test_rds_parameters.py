@@ -135,7 +135,7 @@ def test_plan_uses_apply_type_and_never_changes_an_equal_value():
     assert rp.reboot_required(changes)
     assert not rp.reboot_required(changes[:2])
 
-    deferred, _ = rp.plan_changes(RECORDS, {"pgaudit.log": "ddl"}, dynamic_apply_method="pending-reboot")
+    deferred, _unused = rp.plan_changes(RECORDS, {"pgaudit.log": "ddl"}, dynamic_apply_method="pending-reboot")
     assert deferred[0]["apply_method"] == "pending-reboot" and rp.reboot_required(deferred)
 
     # A value already set (whatever its ApplyMethod) is no change.
