@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make demo`: the main job on the sandbox. Starts the sandbox, creates an emulated fleet of
+# Aurora PostgreSQL clusters, runs enable_audit over it, shows the fleet's state, then runs
+# enable_audit again to show that nothing changes the second time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CLUSTERS="${DBAUDIT_DEMO_CLUSTERS:-3}"
+export PATH="$(pwd)/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$(pwd)/ansible.cfg"
+
+banner() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+banner "sandbox: PostgreSQL 15 + pgAudit, AWS emulator, pipeline"
+python -m sandbox up
+banner "an emulated fleet of $CLUSTERS Aurora PostgreSQL clusters"
+python -m sandbox fleet --clusters "$CLUSTERS"
+# shellcheck disable=SC1091
+. .sandbox/default/env.sh
+
+banner "enable_audit (first run: changes)"
+ansible-playbook -i inventories/sandbox playbooks/enable_audit.yml
+
+banner "the fleet in the AWS emulator"
+python -m sandbox.demo_summary
+
+banner "enable_audit (second run: nothing to change)"
+ansible-playbook -i inventories/sandbox playbooks/enable_audit.yml | tee .sandbox/default/second_run.log
+if grep -Eq 'changed=[1-9]' .sandbox/default/second_run.log; then
+  echo "second run changed something"; exit 1
+fi
+echo "second run: no changes"

@@ -1,0 +1,52 @@
+"""enable_audit over an emulated fleet: the RDS side converges, keeps libraries, and re-runs clean."""
+
+from __future__ import annotations
+
+import shutil
+
+from harness import CHECKOUT, run_playbook
+
+PLAYBOOK = CHECKOUT / "playbooks" / "enable_audit.yml"
+
+
+def _preload(rds, group):
+    for page in rds.get_paginator("describe_db_cluster_parameters").paginate(DBClusterParameterGroupName=group):
+        for parameter in page["Parameters"]:
+            if parameter["ParameterName"] == "shared_preload_libraries":
+                return parameter.get("ParameterValue", "").split(",")
+    return []
+
+
+def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_client, tmp_path):
+    from sandbox import fleet
+
+    inventory = tmp_path / "inventory"
+    shutil.copytree(CHECKOUT / "inventories" / "sandbox" / "group_vars", inventory / "group_vars")
+    clusters = fleet.ensure(sandbox_env, 3, inventory / "fleet.yml")
+
+    first = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory)
+    assert first.rc == 0, first.explain()
+    assert all(first.changed(cluster) > 0 for cluster in clusters)
+
+    rds = aws_client("rds")
+    for cluster in rds.describe_db_clusters()["DBClusters"]:
+        if cluster["DBClusterIdentifier"] not in clusters:
+            continue
+        group = cluster["DBClusterParameterGroup"]
+        assert not group.startswith("default."), cluster["DBClusterIdentifier"]
+        libraries = _preload(rds, group)
+        assert "pgaudit" in libraries and "pg_stat_statements" in libraries
+        if group == fleet.LEGACY_GROUP:
+            assert libraries == ["pg_stat_statements", "pg_hint_plan", "pgaudit"]
+        assert {m["DBClusterParameterGroupStatus"] for m in cluster["DBClusterMembers"]} == {"in-sync"}
+        assert cluster["EnabledCloudwatchLogsExports"] == ["postgresql"]
+        assert cluster["ActivityStreamStatus"] == "started"
+        assert cluster["ActivityStreamKinesisStreamName"] in aws_client("kinesis").list_streams()["StreamNames"]
+
+    groups = aws_client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/cluster/demo-cluster-")["logGroups"]
+    assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
+        f"/aws/rds/cluster/{cluster}/postgresql": 30 for cluster in clusters}
+
+    second = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory)
+    assert second.rc == 0, second.explain()
+    assert [second.changed(cluster) for cluster in clusters] == [0, 0, 0]
