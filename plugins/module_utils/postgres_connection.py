@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: dbaudit.postgresql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The connection every PostgreSQL module of the collection shares, in community.postgresql's
+style: ``login_*`` options with PG* environment fallbacks, SSL options, extra libpq parameters and
+``login_iam_auth`` (an RDS IAM token made with boto3 instead of a stored password).
+
+A failed connection is one line that says where to, as whom, and the server's reason, never a
+traceback. :class:`SqlSession` runs statements, records the ones that change something (the
+modules' ``queries`` return value) and, in check mode, records them without running them.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import re
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+
+from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import missing_required_lib
+
+try:
+    import psycopg2
+    import psycopg2.extensions
+    HAS_PSYCOPG2 = True
+    PSYCOPG2_IMPORT_ERROR = None
+except ImportError as e:
+    HAS_PSYCOPG2 = False
+    PSYCOPG2_IMPORT_ERROR = e
+
+DEFAULT_CONNECT_TIMEOUT = 10
+SSL_MODES = ["allow", "disable", "prefer", "require", "verify-ca", "verify-full"]
+
+_PARAMETER_MAP = {
+    "login_host": "host",
+    "login_port": "port",
+    "login_user": "user",
+    "login_password": "password",
+    "login_db": "dbname",
+    "ssl_mode": "sslmode",
+    "ca_cert": "sslrootcert",
+}
+# 'connection to server at "h" (127.0.0.1), port 5432 failed: ' / 'connection to server on socket "..." failed: '
+_LIBPQ_PREFIX = re.compile(r'connection to server (?:at|on socket) "[^"]*"(?: \([^)]*\))?(?:, port \d+)? failed:\s*')
+_SEVERITY = re.compile(r"^(?:FATAL|ERROR):\s+")
+
+
+def postgres_argument_spec() -> Dict[str, Any]:
+    """The connection options (see the ``dbaudit.postgresql.postgres`` doc fragment)."""
+    return dict(
+        login_host=dict(type="str", fallback=(env_fallback, ["PGHOST"])),
+        login_port=dict(type="int", default=5432, fallback=(env_fallback, ["PGPORT"])),
+        login_user=dict(type="str", default="postgres", fallback=(env_fallback, ["PGUSER"])),
+        login_password=dict(type="str", no_log=True, fallback=(env_fallback, ["PGPASSWORD"])),
+        login_db=dict(type="str", default="postgres", fallback=(env_fallback, ["PGDATABASE"])),
+        login_unix_socket=dict(type="str"),
+        ssl_mode=dict(type="str", default="prefer", choices=SSL_MODES, fallback=(env_fallback, ["PGSSLMODE"])),
+        ca_cert=dict(type="path", fallback=(env_fallback, ["PGSSLROOTCERT"])),
+        connect_params=dict(type="dict", default={}),
+        login_iam_auth=dict(type="bool", default=False),
+        aws_region=dict(type="str", fallback=(env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])),
+        aws_profile=dict(type="str", fallback=(env_fallback, ["AWS_PROFILE"])),
+    )
+
+
+def connection_params(params: Dict[str, Any], dbname: Optional[str] = None) -> Dict[str, Any]:
+    """libpq keywords from module parameters; ``dbname`` overrides ``login_db``. Empty values are
+    left out so libpq applies its own defaults; ``connect_params`` wins over everything."""
+    kw: Dict[str, Any] = {"connect_timeout": DEFAULT_CONNECT_TIMEOUT}
+    for option, keyword in _PARAMETER_MAP.items():
+        value = params.get(option)
+        if value not in (None, ""):
+            kw[keyword] = value
+    if dbname:
+        kw["dbname"] = dbname
+    # A socket directory is used when no host (or localhost) is named, as community.postgresql does.
+    if params.get("login_unix_socket") and kw.get("host") in (None, "localhost"):
+        kw["host"] = params["login_unix_socket"]
+    kw.update(params.get("connect_params") or {})
+    return kw
+
+
+def iam_auth_token(host: str, port: int, user: str, region: Optional[str], profile: Optional[str] = None,
+                   session_factory: Any = None) -> str:
+    """An RDS IAM authentication token (valid 15 minutes), signed locally with boto3's credentials.
+
+    Raises ValueError with a message a user can act on when boto3, the region or credentials are missing."""
+    if session_factory is None:
+        try:
+            import boto3
+        except ImportError:
+            raise ValueError("login_iam_auth needs the boto3 Python library on the host that runs the module")
+        session_factory = boto3.session.Session
+    if not host:
+        raise ValueError("login_iam_auth needs login_host (the RDS or Aurora endpoint the token is signed for)")
+    try:
+        session = session_factory(profile_name=profile, region_name=region) if profile else \
+            session_factory(region_name=region)
+        region = region or session.region_name
+        if not region:
+            raise ValueError("login_iam_auth needs aws_region (or AWS_REGION in the environment)")
+        if session.get_credentials() is None:
+            raise ValueError("login_iam_auth found no AWS credentials%s" % (" for profile %r" % profile if profile
+                                                                           else ""))
+        client = session.client("rds", region_name=region)
+        return client.generate_db_auth_token(DBHostname=host, Port=int(port), DBUsername=user, Region=region)
+    except ValueError:
+        raise
+    except Exception as e:  # botocore's ProfileNotFound, NoRegionError, ... all say what is wrong
+        raise ValueError("could not generate an RDS IAM authentication token: %s" % one_line(str(e)))
+
+
+def one_line(text: str) -> str:
+    """A multi-line driver message as one line."""
+    return " ".join(part.strip() for part in str(text).strip().splitlines() if part.strip())
+
+
+def server_reason(error: Any) -> str:
+    """The reason in a libpq connection error, without the 'connection to server at ...' preamble
+    (which the caller rewrites) and the severity word; several attempts joined with '; '."""
+    text = str(error).strip()
+    attempts = [_LIBPQ_PREFIX.sub("", part).strip() for part in re.split(r"\n(?=connection to server )", text)]
+    reasons = []
+    for attempt in attempts:
+        reason = one_line(_SEVERITY.sub("", attempt))
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    return "; ".join(reasons) or one_line(text) or type(error).__name__
+
+
+def describe_connection_error(kw: Dict[str, Any], error: Any) -> str:
+    """``Could not connect to PostgreSQL at 10.0.0.5:5432 as user 'app' to database 'postgres': <reason>``."""
+    host = kw.get("host") or "the default socket"
+    where = host if str(host).startswith("/") else "%s:%s" % (host, kw.get("port", 5432))
+    return "Could not connect to PostgreSQL at %s as user %r to database %r: %s" % (
+        where, kw.get("user"), kw.get("dbname"), server_reason(error))
+
+
+def ensure_psycopg2(module) -> None:
+    if not HAS_PSYCOPG2:
+        module.fail_json(msg=missing_required_lib("psycopg2"), exception=str(PSYCOPG2_IMPORT_ERROR))
+
+
+def connect(module, dbname: Optional[str] = None, autocommit: bool = False):
+    """Open a psycopg2 connection with the module's options, or fail the module with one clear line."""
+    ensure_psycopg2(module)
+    params = module.params
+    kw = connection_params(params, dbname)
+    if params.get("login_iam_auth"):
+        try:
+            kw["password"] = iam_auth_token(kw.get("host"), kw.get("port", 5432), kw.get("user"),
+                                            params.get("aws_region"), params.get("aws_profile"))
+        except ValueError as e:
+            module.fail_json(msg=str(e))
+    try:
+        conn = psycopg2.connect(**kw)
+    except psycopg2.Error as e:
+        module.fail_json(msg=describe_connection_error(kw, e))
+    except Exception as e:  # an invalid connect_params keyword, for one
+        module.fail_json(msg=describe_connection_error(kw, e))
+    conn.autocommit = autocommit
+    return conn
+
+
+class SqlSession(object):
+    """Runs SQL on one connection for a module.
+
+    ``read()`` runs a query and returns its rows. ``change()`` records the statement (as the server
+    would see it) in ``queries`` and runs it, unless in check mode. A failing statement fails the
+    module with the statement and the server's message, after rolling back what this session did."""
+
+    def __init__(self, module, conn, check_mode: bool = False, queries: Optional[List[str]] = None):
+        self.module = module
+        self.conn = conn
+        self.check_mode = check_mode
+        self.queries = queries if queries is not None else []
+
+    def render(self, statement, params=None) -> str:
+        with self.conn.cursor() as cursor:
+            text = cursor.mogrify(statement, params)
+        if isinstance(text, bytes):
+            codec = psycopg2.extensions.encodings.get(self.conn.encoding, "utf-8")
+            return text.decode(codec, errors="replace")
+        return text
+
+    def read(self, statement, params=None) -> List[tuple]:
+        return self._execute(statement, params, fetch=True)
+
+    def read_one(self, statement, params=None) -> Optional[tuple]:
+        rows = self.read(statement, params)
+        return rows[0] if rows else None
+
+    def change(self, statement, params=None) -> None:
+        self.queries.append(self.render(statement, params))
+        if not self.check_mode:
+            self._execute(statement, params, fetch=False)
+
+    def commit(self) -> None:
+        if not self.conn.autocommit:
+            self.conn.commit()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing a connection that failed is best effort
+            self.conn.close()
+
+    def fail(self, msg: str, **kwargs) -> None:
+        if not self.conn.autocommit:
+            with contextlib.suppress(Exception):  # the failure is reported either way
+                self.conn.rollback()
+        self.module.fail_json(msg=msg, queries=self.queries, **kwargs)
+
+    def _execute(self, statement, params, fetch: bool):
+        try:
+            with self.conn.cursor() as cursor:
+                cursor.execute(statement, params)
+                return cursor.fetchall() if fetch and cursor.description is not None else []
+        except psycopg2.Error as e:
+            detail = one_line(getattr(e, "pgerror", None) or str(e))
+            self.fail("SQL failed on database %r: %s: %s"
+                      % (self.conn.info.dbname, self.render_safely(statement, params), _SEVERITY.sub("", detail)))
+
+    def render_safely(self, statement, params) -> str:
+        try:
+            return self.render(statement, params)
+        except Exception:
+            return str(statement)
