@@ -197,6 +197,24 @@ class SqlSession(object):
         rows = self.read(statement, params)
         return rows[0] if rows else None
 
+    def attempt(self, statement, params=None):
+        """Run a read that may fail on user input (a bad name): ``(rows, None)`` or ``(None, reason)``,
+        the session still usable either way (a savepoint undoes the failure inside a transaction)."""
+        in_transaction = not self.conn.autocommit
+        with self.conn.cursor() as cursor:
+            if in_transaction:
+                cursor.execute("SAVEPOINT dbaudit_attempt")
+            try:
+                cursor.execute(statement, params)
+                rows = cursor.fetchall() if cursor.description is not None else []
+            except psycopg2.Error as e:
+                if in_transaction:
+                    cursor.execute("ROLLBACK TO SAVEPOINT dbaudit_attempt")
+                return None, _SEVERITY.sub("", one_line(getattr(e, "pgerror", None) or str(e)))
+            if in_transaction:
+                cursor.execute("RELEASE SAVEPOINT dbaudit_attempt")
+            return rows, None
+
     def change(self, statement, params=None) -> None:
         self.queries.append(self.render(statement, params))
         if not self.check_mode:
