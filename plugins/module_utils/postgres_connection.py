@@ -150,6 +150,14 @@ def ensure_psycopg2(module) -> None:
 
 def connect(module, dbname: Optional[str] = None, autocommit: bool = False):
     """Open a psycopg2 connection with the module's options, or fail the module with one clear line."""
+    conn, error = try_connect(module, dbname, autocommit)
+    if conn is None:
+        module.fail_json(msg=error)
+    return conn
+
+
+def try_connect(module, dbname: Optional[str] = None, autocommit: bool = False):
+    """``(connection, None)`` or ``(None, one-line reason)``, for modules that go on without one database."""
     ensure_psycopg2(module)
     params = module.params
     kw = connection_params(params, dbname)
@@ -158,15 +166,13 @@ def connect(module, dbname: Optional[str] = None, autocommit: bool = False):
             kw["password"] = iam_auth_token(kw.get("host"), kw.get("port", 5432), kw.get("user"),
                                             params.get("aws_region"), params.get("aws_profile"))
         except ValueError as e:
-            module.fail_json(msg=str(e))
+            return None, str(e)
     try:
         conn = psycopg2.connect(**kw)
-    except psycopg2.Error as e:
-        module.fail_json(msg=describe_connection_error(kw, e))
-    except Exception as e:  # an invalid connect_params keyword, for one
-        module.fail_json(msg=describe_connection_error(kw, e))
+    except Exception as e:  # psycopg2.Error, or a TypeError for an invalid connect_params keyword
+        return None, describe_connection_error(kw, e)
     conn.autocommit = autocommit
-    return conn
+    return conn, None
 
 
 class SqlSession(object):

@@ -1,0 +1,303 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: dbaudit.postgresql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Ansible modules import after DOCUMENTATION, EXAMPLES and RETURN.
+# ruff: noqa: E402
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: pgaudit_info
+short_description: Report pgAudit's state on a PostgreSQL server
+version_added: 0.1.0
+description:
+  - Read-only facts about pgAudit on one server; whether the library is preloaded, the available and installed
+    extension versions per database, every pgAudit setting at every scope (server, C(ALTER SYSTEM), all roles,
+    database, role, role in database) with C(pgaudit.log) parsed into the classes it audits, the audit roles and
+    the table privileges through which they audit objects.
+  - Misspelled or unreadable pgAudit settings (PostgreSQL silently stores C(pgaudit.logg)) are listed in
+    RV(problems) and reported as warnings.
+author:
+  - dbaudit.postgresql maintainers (@dbaudit)
+options:
+  databases:
+    description:
+      - The databases to report extension and object auditing facts for. Defaults to every database that allows
+        connections (templates excluded). Settings are reported for all databases either way.
+    type: list
+    elements: str
+    aliases: [database]
+  audit_role:
+    description:
+      - An audit role to report on even if no C(pgaudit.role) setting names it (for example C(rds_pgaudit) before
+        it is set). Roles that C(pgaudit.role) names anywhere are always reported.
+    type: str
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+notes:
+  - Settings stored with C(ALTER SYSTEM) are reported only when the login user may read C(pg_file_settings)
+    (a superuser or a member of C(pg_read_all_settings)).
+  - A database the login user cannot connect to is reported with an C(error) instead of failing the module.
+seealso:
+  - module: dbaudit.postgresql.pgaudit_settings
+  - module: dbaudit.postgresql.pgaudit_extension
+  - module: dbaudit.postgresql.pgaudit_object_audit
+extends_documentation_fragment:
+  - dbaudit.postgresql.postgres
+"""
+
+EXAMPLES = r"""
+- name: Read pgAudit's state
+  dbaudit.postgresql.pgaudit_info:
+  register: pgaudit
+
+- name: pgAudit is loaded and no setting is misspelled
+  ansible.builtin.assert:
+    that:
+      - pgaudit.preloaded
+      - pgaudit.problems | length == 0
+    fail_msg: "{{ pgaudit.problems }}"
+
+- name: The scopes where pgaudit.log is set
+  ansible.builtin.debug:
+    msg: >-
+      {{ pgaudit.settings | rejectattr('scope', 'equalto', 'server')
+         | selectattr('settings', 'contains', 'pgaudit.log') }}
+"""
+
+RETURN = r"""
+preloaded:
+  description: Whether C(pgaudit) is in C(shared_preload_libraries) (without it nothing is audited).
+  returned: always
+  type: bool
+  sample: true
+shared_preload_libraries:
+  description: The server's preloaded libraries.
+  returned: always
+  type: list
+  elements: str
+  sample: ["pg_stat_statements", "pgaudit"]
+library_version:
+  description: The version of the pgAudit library files on the server (null when none is installed).
+  returned: always
+  type: str
+  sample: "1.7"
+available_versions:
+  description: The extension versions the server can install.
+  returned: always
+  type: list
+  elements: str
+  sample: ["1.7"]
+library_settings:
+  description: The pgaudit.* settings the loaded library defines (empty when it is not loaded).
+  returned: always
+  type: list
+  elements: str
+  sample: ["pgaudit.log", "pgaudit.role"]
+databases:
+  description:
+    - Per database, the installed extension version (null when not installed) and its schema, and per audit role
+      the audited privileges it holds there, or C(error) when the database could not be read.
+  returned: always
+  type: dict
+  sample: {"billing": {"installed_version": "1.7", "schema": "public",
+           "audit_role_grants": {"rds_pgaudit": {"payments.cards": ["SELECT"]}}}}
+settings:
+  description:
+    - Every scope that has pgAudit settings. The C(server) scope is what the login session sees in
+      C(pg_settings) for every setting (with its C(source) and C(default)); C(alter_system) the values
+      C(ALTER SYSTEM) stored; C(all_roles), C(database), C(role) and C(role_in_database) the rows of
+      C(pg_db_role_setting).
+    - Each setting has C(value) (as stored), C(known) (a setting pgAudit has), and C(classes) (for
+      C(pgaudit.log), the classes it audits), C(parsed) (others), or C(error) (a value pgAudit would refuse).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    scope:
+      description: V(server), V(alter_system), V(all_roles), V(database), V(role) or V(role_in_database).
+      type: str
+    database:
+      description: The database, for V(database) and V(role_in_database).
+      type: str
+    role:
+      description: The role, for V(role) and V(role_in_database).
+      type: str
+    settings:
+      description: The settings by full name.
+      type: dict
+  sample: [{"scope": "role", "role": "app_user", "database": null,
+            "settings": {"pgaudit.log": {"value": "DDL, role", "known": true, "classes": ["role", "ddl"]}}}]
+audit_roles:
+  description: The roles C(pgaudit.role) names anywhere (and O(audit_role)), whether each exists and can log in.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "rds_pgaudit", "exists": true, "can_login": false, "set_at": ["server"]}]
+problems:
+  description: Settings that are misspelled (unknown pgaudit.* names) or whose stored value pgAudit would refuse.
+  returned: always
+  type: list
+  elements: str
+  sample: ["role 'app_user': pgaudit.logg is not a pgAudit setting (misspelled?)"]
+"""
+
+from collections import OrderedDict
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import describe
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import full_name
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import version_text
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import all_stored_settings
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import alter_system_settings
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import connectable_databases
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import extension_state
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_settings
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_version
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import preload
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import server_settings
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import table_privileges
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import SqlSession
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connect
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import try_connect
+
+
+def scope_of(database, role):
+    if database is None and role is None:
+        return "all_roles"
+    if role is None:
+        return "database"
+    if database is None:
+        return "role"
+    return "role_in_database"
+
+
+def scope_label(entry):
+    """``role 'app' in database 'billing'``, ``database 'billing'``, ``all roles``, ``server``."""
+    if entry["scope"] == "all_roles":
+        return "all roles"
+    parts = []
+    if entry.get("role") is not None:
+        parts.append("role %r" % entry["role"])
+    if entry.get("database") is not None:
+        parts.append("database %r" % entry["database"])
+    return " in ".join(parts) or entry["scope"].replace("_", " ")
+
+
+def described(entries):
+    return OrderedDict((full_name(name), describe(name, value)) for name, value in entries.items())
+
+
+def problems_of(entry):
+    found = []
+    for name, facts in entry["settings"].items():
+        if not facts.get("known", True):
+            found.append("%s: %s is not a pgAudit setting (misspelled?)" % (scope_label(entry), name))
+        elif facts.get("error"):
+            found.append("%s: %s = %r: %s" % (scope_label(entry), name, facts["value"], facts["error"]))
+    return found
+
+
+def collect_settings(session):
+    scopes = []
+    server = server_settings(session)
+    server_entry = OrderedDict()
+    for name, facts in server.items():
+        entry = describe(name, facts["value"])
+        entry.update(source=facts["source"], default=facts["default"])
+        server_entry[name] = entry
+    scopes.append(dict(scope="server", database=None, role=None, settings=server_entry))
+    system = alter_system_settings(session)
+    if system:
+        scopes.append(dict(scope="alter_system", database=None, role=None, settings=described(system)))
+    for row in all_stored_settings(session):
+        scopes.append(dict(scope=scope_of(row["database"], row["role"]), database=row["database"], role=row["role"],
+                           settings=described(row["settings"])))
+    return scopes
+
+
+def audit_roles(session, scopes, extra):
+    named = OrderedDict()
+    if extra:
+        named[extra] = []
+    for entry in scopes:
+        value = entry["settings"].get("pgaudit.role", {}).get("value")
+        if value:
+            named.setdefault(value, []).append(scope_label(entry))
+    roles = []
+    for name, where in named.items():
+        found = role_row(session, name)
+        roles.append(dict(name=name, exists=found is not None, can_login=bool(found and found["can_login"]),
+                          set_at=where))
+    return roles
+
+
+def database_facts(module, database, roles):
+    conn, error = try_connect(module, dbname=database)
+    if conn is None:
+        return dict(error=error)
+    session = SqlSession(module, conn)
+    state = extension_state(session)
+    grants = OrderedDict((role["name"], table_privileges(session, role["name"])) for role in roles if role["exists"])
+    session.close()
+    return dict(installed_version=state["installed_version"], schema=state["schema"], audit_role_grants=grants)
+
+
+def main():
+    argument_spec = postgres_argument_spec()
+    argument_spec.update(
+        databases=dict(type="list", elements="str", aliases=["database"]),
+        audit_role=dict(type="str"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    ensure_psycopg2(module)
+
+    # Autocommit: a read-only module keeps no transaction open while it visits the other databases.
+    session = SqlSession(module, connect(module, autocommit=True))
+    loaded = preload(session)
+    server = extension_state(session)
+    scopes = collect_settings(session)
+    roles = audit_roles(session, scopes, module.params["audit_role"])
+    databases = module.params["databases"] or connectable_databases(session)
+    defined = library_settings(session) or []
+    session.close()
+
+    problems = []
+    for entry in scopes:
+        problems.extend(problems_of(entry))
+    if not loaded["preloaded"]:
+        problems.insert(0, "pgaudit is not in shared_preload_libraries (%r): nothing is audited" % loaded["raw"])
+    for problem in problems:
+        module.warn(problem)
+
+    module.exit_json(
+        changed=False,
+        preloaded=loaded["preloaded"],
+        shared_preload_libraries=loaded["shared_preload_libraries"],
+        library_version=version_text(library_version(server)) if library_version(server) else None,
+        available_versions=server["available_versions"],
+        library_settings=defined,
+        databases=OrderedDict((db, database_facts(module, db, roles)) for db in databases),
+        settings=scopes,
+        audit_roles=roles,
+        problems=problems,
+    )
+
+
+if __name__ == "__main__":
+    main()
