@@ -101,14 +101,16 @@ def iam_auth_token(host: str, port: int, user: str, region: Optional[str], profi
     if not host:
         raise ValueError("login_iam_auth needs login_host (the RDS or Aurora endpoint the token is signed for)")
     try:
-        session = session_factory(profile_name=profile, region_name=region) if profile else \
-            session_factory(region_name=region)
+        if profile:
+            session = session_factory(profile_name=profile, region_name=region)
+        else:
+            session = session_factory(region_name=region)
         region = region or session.region_name
         if not region:
             raise ValueError("login_iam_auth needs aws_region (or AWS_REGION in the environment)")
         if session.get_credentials() is None:
-            raise ValueError("login_iam_auth found no AWS credentials%s" % (" for profile %r" % profile if profile
-                                                                           else ""))
+            which = " for profile %r" % profile if profile else ""
+            raise ValueError("login_iam_auth found no AWS credentials%s" % which)
         client = session.client("rds", region_name=region)
         return client.generate_db_auth_token(DBHostname=host, Port=int(port), DBUsername=user, Region=region)
     except ValueError:

@@ -1,0 +1,138 @@
+"""Pure helpers of the pgAudit modules: which target a task names, the shape of `settings`, the
+extension plan per database, the object auditing grant plan, and the info module's problem report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
+
+from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_extension as extension  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_info as info  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_object_audit as objects  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_settings as settings  # noqa: E402
+
+
+@pytest.mark.parametrize("role, database, alter_system, scope", [
+    ("app", None, False, "role"),
+    (None, "billing", False, "database"),
+    ("app", "billing", False, "role_in_database"),
+    (None, None, True, "server"),
+    ("", None, False, "role"),  # an empty name is a name; the server says it does not exist
+])
+def test_target_scope(role, database, alter_system, scope):
+    assert settings.target_scope(role, database, alter_system) == (scope, None)
+
+
+@pytest.mark.parametrize("role, database, alter_system, says", [
+    (None, None, False, "name a target"),
+    ("app", None, True, "cannot be combined"),
+    (None, "billing", True, "cannot be combined"),
+])
+def test_target_scope_errors(role, database, alter_system, says):
+    scope, error = settings.target_scope(role, database, alter_system)
+    assert scope is None and says in error
+
+
+def test_requested_settings_shapes():
+    assert settings.requested({"log": "ddl"}, "present") == ({"log": "ddl"}, None)
+    assert settings.requested(None, "present") == (None, None)
+    assert settings.requested(None, "absent") == ({}, None)
+    assert settings.requested(["log"], "absent") == (["log"], None)
+    assert settings.requested({"log": None}, "absent") == ({"log": None}, None)
+    assert "dictionary" in settings.requested(["log"], "present")[1]
+    assert "list of setting names" in settings.requested("log", "absent")[1]
+
+
+# pgaudit_extension ---------------------------------------------------------------------------
+
+def test_extension_created_where_missing():
+    assert extension.plan_extension("present", None, None, "1.7") == [("create", None, None)]
+    assert extension.plan_extension("present", None, None, "1.7", version="1.7", schema="audit") == [
+        ("create", "1.7", "audit")]
+    assert extension.plan_extension("latest", None, None, "1.7") == [("create", None, None)]
+
+
+def test_extension_present_is_left_alone_unless_version_or_schema_differ():
+    assert extension.plan_extension("present", "1.6", "public", "1.7") == []
+    assert extension.plan_extension("present", "1.6", "public", "1.7", version="1.7") == [("update", "1.7")]
+    assert extension.plan_extension("present", "1.7", "public", "1.7", version="1.7", schema="public") == []
+    assert extension.plan_extension("present", "1.7", "public", "1.7", schema="audit") == [("schema", "audit")]
+
+
+def test_extension_latest_updates_to_the_default_version():
+    assert extension.plan_extension("latest", "1.6", "public", "1.7") == [("update", None)]
+    assert extension.plan_extension("latest", "1.7", "public", "1.7") == []
+
+
+def test_extension_absent_drops_only_what_is_there():
+    assert extension.plan_extension("absent", "1.7", "public", "1.7") == [("drop",)]
+    assert extension.plan_extension("absent", None, None, "1.7") == []
+
+
+def test_version_after_predicts_check_mode_results():
+    assert extension.version_after(None, "1.7", [("create", None, None)]) == "1.7"
+    assert extension.version_after(None, "1.7", [("create", "1.6", None)]) == "1.6"
+    assert extension.version_after("1.6", "1.7", [("update", None)]) == "1.7"
+    assert extension.version_after("1.7", "1.7", [("drop",)]) is None
+    assert extension.version_after("1.7", "1.7", [("schema", "audit")]) == "1.7"
+
+
+# pgaudit_object_audit ------------------------------------------------------------------------
+
+def test_privileges_are_case_insensitive_and_in_catalog_order():
+    assert objects.normalize_privileges(["delete", "Select", "SELECT"]) == (["SELECT", "DELETE"], [])
+    privileges, errors = objects.normalize_privileges(["select", "truncate", "all"])
+    assert privileges == ["SELECT"]
+    assert [e.split(" is not")[0] for e in errors] == ["privileges: 'truncate'", "privileges: 'all'"]
+
+
+TABLES = [("public", "orders"), ("Sales", "Order Lines")]
+
+
+def test_grant_plan_grants_only_missing_privileges():
+    held = {"public.orders": ["SELECT"]}
+    assert objects.plan_grants(held, TABLES, ["SELECT", "INSERT"], "present") == [
+        ("GRANT", ("public", "orders"), ["INSERT"]),
+        ("GRANT", ("Sales", "Order Lines"), ["SELECT", "INSERT"]),
+    ]
+    assert objects.plan_grants({"public.orders": ["SELECT"]}, TABLES[:1], ["SELECT"], "present") == []
+
+
+def test_revoke_plan_revokes_only_held_privileges():
+    held = {"public.orders": ["SELECT", "UPDATE"]}
+    assert objects.plan_grants(held, TABLES, ["SELECT", "DELETE"], "absent") == [
+        ("REVOKE", ("public", "orders"), ["SELECT"])]
+
+
+def test_grants_after_predicts_check_mode_results():
+    held = {"public.orders": ["UPDATE"]}
+    actions = objects.plan_grants(held, TABLES, ["SELECT"], "present")
+    assert objects.grants_after(held, TABLES, actions) == {"public.orders": ["SELECT", "UPDATE"],
+                                                           "Sales.Order Lines": ["SELECT"]}
+    revoke = objects.plan_grants({"public.orders": ["SELECT", "UPDATE"]}, TABLES[:1], ["SELECT"], "absent")
+    assert objects.grants_after({"public.orders": ["SELECT", "UPDATE"]}, TABLES[:1], revoke) == {
+        "public.orders": ["UPDATE"]}
+
+
+# pgaudit_info --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("database, role, scope", [(None, None, "all_roles"), ("db", None, "database"),
+                                                   (None, "r", "role"), ("db", "r", "role_in_database")])
+def test_scope_of_a_pg_db_role_setting_row(database, role, scope):
+    assert info.scope_of(database, role) == scope
+
+
+def test_problems_name_the_scope_and_the_setting():
+    entry = {"scope": "role_in_database", "role": "App User", "database": "billing",
+             "settings": info.described({"logg": "x", "log_catalog": "maybe", "log": "ddl"})}
+    assert info.problems_of(entry) == [
+        "role 'App User' in database 'billing': pgaudit.logg is not a pgAudit setting (misspelled?)",
+        "role 'App User' in database 'billing': pgaudit.log_catalog = 'maybe': 'maybe' is not a boolean",
+    ]
+    assert info.scope_label({"scope": "all_roles", "role": None, "database": None}) == "all roles"
+    assert info.scope_label({"scope": "alter_system", "role": None, "database": None}) == "alter system"
