@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on the sandbox. Starts the sandbox, creates an emulated fleet of
-# Aurora PostgreSQL clusters, runs enable_audit over it, shows the fleet's state, then runs
+# Aurora PostgreSQL clusters, runs enable_audit over it, shows the fleet's state and what the audit trail records of an
+# application user's GRANT (and that its SELECT is not recorded), then runs
 # enable_audit again to show that nothing changes the second time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,9 @@ ansible-playbook -i inventories/sandbox playbooks/enable_audit.yml
 
 banner "the fleet in the AWS emulator"
 python -m sandbox.demo_summary
+
+banner "audited activity: ordinary statements and a GRANT by app_user (profile baseline: role, ddl)"
+python -m sandbox.demo_activity
 
 banner "enable_audit (second run: nothing to change)"
 ansible-playbook -i inventories/sandbox playbooks/enable_audit.yml | tee .sandbox/default/second_run.log

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from harness import CHECKOUT, run_playbook
+from harness import CHECKOUT, run_playbook, wait_for
 
 PLAYBOOK = CHECKOUT / "playbooks" / "enable_audit.yml"
 
@@ -17,7 +17,7 @@ def _preload(rds, group):
     return []
 
 
-def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_client, tmp_path):
+def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_client, tmp_path, pg_connect, pg_log):
     from sandbox import fleet
 
     inventory = tmp_path / "inventory"
@@ -46,6 +46,32 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
     groups = aws_client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/cluster/demo-cluster-")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
         f"/aws/rds/cluster/{cluster}/postgresql": 30 for cluster in clusters}
+
+    # The database side: each cluster's database has the extension and the profiles per role.
+    admin = pg_connect()
+    with admin.cursor() as cur:
+        cur.execute("SELECT r.rolname, d.datname, s.setconfig FROM pg_db_role_setting s "
+                    "JOIN pg_roles r ON r.oid = s.setrole JOIN pg_database d ON d.oid = s.setdatabase "
+                    "WHERE d.datname = ANY(%s)", [[fleet.database_for(c) for c in clusters]])
+        settings = {(role, db): config for role, db, config in cur.fetchall()}
+    for cluster in clusters:
+        assert "pgaudit.log=role,ddl" in settings[("app_user", fleet.database_for(cluster))]
+        assert "pgaudit.log=role,ddl,write" in settings[("etl_user", fleet.database_for(cluster))]
+        with pg_connect(dbname=fleet.database_for(cluster)).cursor() as cur:
+            cur.execute("SELECT extversion FROM pg_extension WHERE extname = 'pgaudit'")
+            assert cur.fetchone() is not None
+
+    pg_log.read()
+    app = pg_connect(dbname=fleet.database_for(clusters[0]), user="app_user",
+                     password=fleet.app_password(sandbox_env, "app_user"))
+    with app.cursor() as cur:
+        cur.execute("SELECT count(*) FROM orders")
+        cur.execute("GRANT SELECT ON orders TO report_user")
+    seen: list[str] = []
+    assert wait_for(lambda: seen.append(pg_log.read()) or "GRANT SELECT ON orders" in "".join(seen)), \
+        "the GRANT by app_user was not audited"
+    audit = [line for line in "".join(seen).splitlines() if "AUDIT:" in line and "app_user@" in line]
+    assert [line.split(",")[3:5] for line in audit] == [["ROLE", "GRANT"]], audit
 
     second = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory)
     assert second.rc == 0, second.explain()
