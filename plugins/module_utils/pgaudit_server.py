@@ -137,9 +137,10 @@ def server_settings(session) -> Dict[str, Dict[str, Any]]:
 
 
 def table_privileges(session, grantee: str) -> Dict[str, List[str]]:
-    """``{'schema.table': ['SELECT', ...]}``: the table privileges ``grantee`` holds directly."""
+    """``{'schema.table': ['SELECT', ...]}``: the table privileges ``grantee`` holds directly, tables named
+    as pgAudit names them in OBJECT_NAME (``public.orders``, ``"Sales"."Order Lines"``)."""
     rows = session.read(
-        "SELECT n.nspname, c.relname, a.privilege_type FROM pg_catalog.pg_class c "
+        "SELECT format('%%I.%%I', n.nspname, c.relname), a.privilege_type FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "CROSS JOIN LATERAL aclexplode(c.relacl) a "
         "JOIN pg_catalog.pg_roles r ON r.oid = a.grantee "
@@ -147,14 +148,9 @@ def table_privileges(session, grantee: str) -> Dict[str, List[str]]:
         "ORDER BY n.nspname, c.relname, a.privilege_type",
         [grantee, list(TABLE_KINDS), list(PRIVILEGES)])
     held: Dict[str, List[str]] = OrderedDict()
-    for schema, table, privilege in rows:
-        held.setdefault(qualified(schema, table), []).append(privilege)
+    for table, privilege in rows:
+        held.setdefault(table, []).append(privilege)
     return held
-
-
-def qualified(schema: str, table: str) -> str:
-    """``schema.table`` as pgAudit writes it in OBJECT_NAME (no quoting)."""
-    return "%s.%s" % (schema, table)
 
 
 def connectable_databases(session) -> List[str]:

@@ -126,11 +126,12 @@ EXAMPLES = r"""
 RETURN = r"""
 grants:
   description:
-    - For each table the run covered (as C(schema.table), the way pgAudit names it), the audited privileges the
-      audit role holds after the run (in check mode, would hold).
+    - For each table the run covered, the audited privileges the audit role holds after the run (in check mode,
+      would hold). Tables are named as pgAudit names them in its OBJECT_NAME field; C(schema.table), each part
+      double-quoted when it needs quotes in SQL.
   returned: always
   type: dict
-  sample: {"payments.cards": ["SELECT"], "public.Customers": ["SELECT"]}
+  sample: {"payments.cards": ["SELECT"], "public.\"Customers\"": ["SELECT"]}
 audit_role:
   description: The audit role.
   returned: always
@@ -176,7 +177,6 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import TABLE_KINDS
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import alter_system_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import database_oid
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import qualified
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import stored_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import table_privileges
@@ -206,11 +206,16 @@ def normalize_privileges(given):
     return [p for p in PRIVILEGES if p in wanted], errors
 
 
+def qualified(key):
+    """A table key is (schema, table, name as pgAudit writes it); the last names it in results."""
+    return key[2]
+
+
 def plan_grants(held, tables, privileges, state):
     """``[(verb, (schema, table), [privileges])]``: what to GRANT or REVOKE, per table."""
     actions = []
     for key in tables:
-        have = set(held.get(qualified(*key), []))
+        have = set(held.get(qualified(key), []))
         todo = [p for p in privileges if (p in have) == (state == "absent")]
         if todo:
             actions.append(("GRANT" if state == "present" else "REVOKE", key, todo))
@@ -218,9 +223,9 @@ def plan_grants(held, tables, privileges, state):
 
 
 def grants_after(held, tables, actions):
-    after = OrderedDict((qualified(*key), list(held.get(qualified(*key), []))) for key in tables)
+    after = OrderedDict((qualified(key), list(held.get(qualified(key), []))) for key in tables)
     for verb, key, privileges in actions:
-        name = qualified(*key)
+        name = qualified(key)
         if verb == "GRANT":
             after[name] = [p for p in PRIVILEGES if p in set(after[name]) | set(privileges)]
         else:
@@ -231,16 +236,17 @@ def grants_after(held, tables, actions):
 def statement(verb, key, privileges, role):
     privilege_list = sql.SQL(", ").join(sql.SQL(p) for p in PRIVILEGES if p in privileges)
     template = "GRANT {} ON TABLE {} TO {}" if verb == "GRANT" else "REVOKE {} ON TABLE {} FROM {}"
-    return sql.SQL(template).format(privilege_list, sql.Identifier(*key), sql.Identifier(role))
+    return sql.SQL(template).format(privilege_list, sql.Identifier(key[0], key[1]), sql.Identifier(role))
 
 
 def resolve_tables(session, names):
-    """Each name to (schema, table) as PostgreSQL resolves it; (tables, errors)."""
+    """Each name to a table key as PostgreSQL resolves it; (tables, errors)."""
     tables, errors = [], []
     for name in names:
         rows, error = session.attempt(
-            "SELECT n.nspname, c.relname, c.relkind FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%s)", [name])
+            "SELECT n.nspname, c.relname, c.relkind, format('%%I.%%I', n.nspname, c.relname) "
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.oid = to_regclass(%s)", [name])
         if error:
             errors.append("tables: %r is not a valid table name: %s" % (name, error))
         elif not rows:
@@ -249,7 +255,7 @@ def resolve_tables(session, names):
         elif rows[0][2] not in TABLE_KINDS:
             errors.append("tables: %r is %s, not a table or view" % (name, KIND_NAMES.get(rows[0][2], "not a table")))
         else:
-            tables.append((rows[0][0], rows[0][1]))
+            tables.append((rows[0][0], rows[0][1], rows[0][3]))
     return tables, errors
 
 
@@ -259,8 +265,8 @@ def schema_tables(session, schemas):
         if session.read_one("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema])[0] == 0:
             errors.append("schemas: %r does not exist in database %r" % (schema, session.conn.info.dbname))
             continue
-        tables.extend((n, t) for n, t in session.read(
-            "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+        tables.extend(tuple(row) for row in session.read(
+            "SELECT n.nspname, c.relname, format('%%I.%%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relkind = ANY(%s) ORDER BY c.relname", [schema, list(TABLE_KINDS)]))
     return tables, errors
@@ -291,10 +297,10 @@ def ensure_grants(session, role, tables, privileges, state):
     for verb, key, todo in actions:
         session.change(statement(verb, key, todo, role))
     session.commit()
-    before = OrderedDict((qualified(*key), list(held.get(qualified(*key), []))) for key in tables)
+    before = OrderedDict((qualified(key), list(held.get(qualified(key), []))) for key in tables)
     if actions and not session.check_mode:
         now = table_privileges(session, role)
-        after = OrderedDict((qualified(*key), list(now.get(qualified(*key), []))) for key in tables)
+        after = OrderedDict((qualified(key), list(now.get(qualified(key), []))) for key in tables)
     else:
         after = grants_after(held, tables, actions)
     return bool(actions), before, after

@@ -91,14 +91,14 @@ def test_privileges_are_case_insensitive_and_in_catalog_order():
     assert [e.split(" is not")[0] for e in errors] == ["privileges: 'truncate'", "privileges: 'all'"]
 
 
-TABLES = [("public", "orders"), ("Sales", "Order Lines")]
+TABLES = [("public", "orders", "public.orders"), ("Sales", "Order Lines", '"Sales"."Order Lines"')]
 
 
 def test_grant_plan_grants_only_missing_privileges():
     held = {"public.orders": ["SELECT"]}
     assert objects.plan_grants(held, TABLES, ["SELECT", "INSERT"], "present") == [
-        ("GRANT", ("public", "orders"), ["INSERT"]),
-        ("GRANT", ("Sales", "Order Lines"), ["SELECT", "INSERT"]),
+        ("GRANT", TABLES[0], ["INSERT"]),
+        ("GRANT", TABLES[1], ["SELECT", "INSERT"]),
     ]
     assert objects.plan_grants({"public.orders": ["SELECT"]}, TABLES[:1], ["SELECT"], "present") == []
 
@@ -106,14 +106,14 @@ def test_grant_plan_grants_only_missing_privileges():
 def test_revoke_plan_revokes_only_held_privileges():
     held = {"public.orders": ["SELECT", "UPDATE"]}
     assert objects.plan_grants(held, TABLES, ["SELECT", "DELETE"], "absent") == [
-        ("REVOKE", ("public", "orders"), ["SELECT"])]
+        ("REVOKE", TABLES[0], ["SELECT"])]
 
 
 def test_grants_after_predicts_check_mode_results():
     held = {"public.orders": ["UPDATE"]}
     actions = objects.plan_grants(held, TABLES, ["SELECT"], "present")
     assert objects.grants_after(held, TABLES, actions) == {"public.orders": ["SELECT", "UPDATE"],
-                                                           "Sales.Order Lines": ["SELECT"]}
+                                                           '"Sales"."Order Lines"': ["SELECT"]}
     revoke = objects.plan_grants({"public.orders": ["SELECT", "UPDATE"]}, TABLES[:1], ["SELECT"], "absent")
     assert objects.grants_after({"public.orders": ["SELECT", "UPDATE"]}, TABLES[:1], revoke) == {
         "public.orders": ["UPDATE"]}
