@@ -110,7 +110,8 @@ notes:
   - O(login_user) (the connection options) is used to read the server log and must be allowed to; pgbench itself
     connects as O(bench_user) to the same host and port.
   - The benchmark writes to pgbench's tables and, before it starts, vacuums them and empties C(pgbench_history)
-    (pgbench's own preparation), so the result reports C(changed=true).
+    (what pgbench does before a run, done here before the log is measured; pgbench then runs with C(-n)), so the
+    result reports C(changed=true).
 seealso:
   - module: dbaudit.postgresql.pgaudit_settings
   - module: dbaudit.postgresql.overhead_report
@@ -292,6 +293,8 @@ CLOUDWATCH_HINT = (
     "On RDS and Aurora, read the CloudWatch Logs metric IncomingBytes (namespace AWS/Logs, dimension LogGroupName "
     "/aws/rds/instance/<id>/postgresql or /aws/rds/cluster/<cluster>/postgresql) summed over the run's "
     "started-ended window, with nothing else running on the instance")
+# What pgbench does before a run unless given -n.
+PREPARATION = ("VACUUM pgbench_branches", "VACUUM pgbench_tellers", "TRUNCATE pgbench_history")
 LIBPQ_ENVIRONMENT = {"host": "PGHOST", "port": "PGPORT", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT"}
 
 
@@ -320,7 +323,7 @@ def pgbench_command(program, params, log_prefix):
     if params["mode"] == "initialize":
         return [program, "-i", "-q", "-s", str(params["scale"]), params["database"]]
     return [program, "-b", params["builtin"], "-c", str(params["clients"]), "-j", str(params["threads"]),
-            "-T", str(params["duration"]), "-l", "--log-prefix", log_prefix] + list(params["options"]) + \
+            "-T", str(params["duration"]), "-n", "-l", "--log-prefix", log_prefix] + list(params["options"]) + \
         [params["database"]]
 
 
@@ -428,9 +431,11 @@ class LogUnavailable(Exception):
     pass
 
 
-def effective_pgaudit_log(module, params):
-    """pgaudit.log as a new session of the bench user in the database sees it, so the result shows the
-    profile really applied (role settings apply at login)."""
+def prepare_as_bench_user(module, params):
+    """Vacuum and empty pgbench_history as pgbench itself would before a run, but before the log is
+    measured (pgbench then runs with -n), so the run's log holds the workload alone; return pgaudit.log
+    as a new session of the bench user sees it, to show the profile really applied (role settings
+    apply at login)."""
     kw = connection_params(params, params["database"])
     kw["user"] = params["bench_user"]
     kw.pop("password", None)
@@ -440,10 +445,17 @@ def effective_pgaudit_log(module, params):
         conn = psycopg2.connect(**kw)
     except psycopg2.Error as e:
         module.fail_json(msg=describe_connection_error(kw, e))
+    conn.autocommit = True  # VACUUM cannot run in a transaction
     try:
         with conn.cursor() as cursor:
             cursor.execute("SELECT pg_catalog.current_setting('pgaudit.log', true)")
-            return cursor.fetchone()[0]
+            pgaudit_log = cursor.fetchone()[0]
+            for statement in PREPARATION:
+                cursor.execute(statement)
+        return pgaudit_log
+    except psycopg2.Error as e:
+        module.fail_json(msg="preparing the benchmark as %s in %s failed (is the dataset initialised?): %s"
+                         % (params["bench_user"], params["database"], one_line(str(e))))
     finally:
         conn.close()
 
@@ -520,7 +532,7 @@ def main():
             module.exit_json(changed=True, mode="initialize", command=command, started=started, ended=ended,
                              stderr=err, tags=params["tags"])
 
-        pgaudit_log = effective_pgaudit_log(module, params)
+        pgaudit_log = prepare_as_bench_user(module, params)
         server_log = ServerLog(module, "file" if params["log_source"] == "file" else "sql", params["log_file"])
         log = None
         start = None
