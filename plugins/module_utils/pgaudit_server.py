@@ -150,7 +150,8 @@ def table_privileges(session, grantee: str) -> Dict[str, List[str]]:
     held: Dict[str, List[str]] = OrderedDict()
     for table, privilege in rows:
         held.setdefault(table, []).append(privilege)
-    return held
+    # SELECT, INSERT, UPDATE, DELETE: the order the modules report privileges in everywhere.
+    return OrderedDict((table, sorted(privileges, key=PRIVILEGES.index)) for table, privileges in held.items())
 
 
 def connectable_databases(session) -> List[str]:

@@ -93,7 +93,7 @@ def extension_version(conn) -> str | None:
 
 def table_grants(conn, role: str) -> dict[str, list[str]]:
     with conn.cursor() as cur:
-        cur.execute("SELECT format('%I.%I', table_schema, table_name), privilege_type "
+        cur.execute("SELECT format('%%I.%%I', table_schema, table_name), privilege_type "
                     "FROM information_schema.role_table_grants WHERE grantee = %s ORDER BY 1, 2", [role])
         grants: dict[str, list[str]] = {}
         for table, privilege in cur.fetchall():
