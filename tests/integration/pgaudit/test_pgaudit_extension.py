@@ -40,8 +40,8 @@ def role_login(admin, role):
     return None if row is None else row[0]
 
 
-def test_extension_lifecycle_in_two_databases_with_awkward_names(playbook, admin, pg_connect, make_database,
-                                                                   make_role, unique_name):
+def test_extension_lifecycle_in_two_databases_with_awkward_names(
+        playbook, admin, pg_connect, make_database, unique_name):
     first = make_database(name=f"Audit \"{unique_name('a')}\"; DROP DATABASE postgres; --")
     second = make_database(prefix="ext_")
     audit_role = unique_name("Auditor ")
@@ -96,7 +96,7 @@ def test_extension_lifecycle_in_two_databases_with_awkward_names(playbook, admin
 
 def test_an_existing_audit_role_that_can_log_in_is_kept_with_a_warning(playbook, make_database, make_role):
     database = make_database()
-    role, _ = make_role(prefix="auditor_", login=True)
+    role, _password = make_role(prefix="auditor_", login=True)
     result = run_ok(playbook, {"databases": [database], "audit_role": role})
     assert result["audit_role"] == {"name": role, "created": False}
     assert any("can log in" in warning for warning in result.get("warnings", [])), result

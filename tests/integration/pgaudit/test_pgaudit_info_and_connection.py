@@ -21,8 +21,8 @@ def test_info_reports_versions_settings_at_every_scope_audit_roles_grants_and_pr
         playbook, admin, pg_connect, make_database, make_role, unique_name):
     database = make_database(prefix="info_")
     bare = make_database(prefix="bare_")
-    role, _ = make_role(prefix="App_")
-    audit_role, _ = make_role(prefix="auditor_", login=False)
+    role, _password = make_role(prefix="App_")
+    audit_role, _password = make_role(prefix="auditor_", login=False)
     spare_role = unique_name("spare_")
     with admin.cursor() as cur:
         ident_role, ident_db = sql.Identifier(role), sql.Identifier(database)
@@ -54,12 +54,11 @@ def test_info_reports_versions_settings_at_every_scope_audit_roles_grants_and_pr
     scopes = {(s["scope"], s["role"], s["database"]): s["settings"] for s in info["settings"]}
     server = scopes[("server", None, None)]
     assert server["pgaudit.log_catalog"]["known"] and server["pgaudit.log_catalog"]["default"] == "on"
-    assert scopes[("role", role, None)]["pgaudit.log"] == {"value": "DDL, Role", "known": True,
-                                                          "classes": ["role", "ddl"]}
-    assert scopes[("role", role, None)]["pgaudit.logg"] == {"value": "read", "known": False}
-    assert scopes[("database", None, database)]["pgaudit.log_catalog"] == {"value": "Of", "known": True,
-                                                                          "parsed": False}
-    assert scopes[("database", None, database)]["pgaudit.role"]["value"] == audit_role
+    at_role, at_database = scopes[("role", role, None)], scopes[("database", None, database)]
+    assert at_role["pgaudit.log"] == {"value": "DDL, Role", "known": True, "classes": ["role", "ddl"]}
+    assert at_role["pgaudit.logg"] == {"value": "read", "known": False}
+    assert at_database["pgaudit.log_catalog"] == {"value": "Of", "known": True, "parsed": False}
+    assert at_database["pgaudit.role"]["value"] == audit_role
     assert scopes[("role_in_database", role, database)]["pgaudit.log"]["classes"] == [
         "read", "write", "function", "role", "ddl", "misc_set"]
 

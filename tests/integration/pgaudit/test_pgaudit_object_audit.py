@@ -49,7 +49,7 @@ def run_ok(playbook, text, extra_vars, task="objects", **kwargs):
 def audited_database(playbook, pg_connect, make_database, make_role, unique_name):
     """A database with the extension, pgaudit.role set database-wide, two tables and a reader role."""
     database = make_database(prefix="obj_")
-    audit_role, _ = make_role(prefix="auditor_", login=False)
+    audit_role, _password = make_role(prefix="auditor_", login=False)
     reader, password = make_role(prefix="reader_")
     conn = pg_connect(database)
     with conn.cursor() as cur:
@@ -172,7 +172,7 @@ EXPECTED = {
 def test_bad_inputs_fail_clearly_and_grant_nothing(playbook, pg_connect, make_database, make_role, unique_name):
     database, audit_role, _reader, _password = audited_database(playbook, pg_connect, make_database, make_role,
                                                                 unique_name)
-    other_role, _ = make_role(prefix="other_", login=False)
+    other_role, _password = make_role(prefix="other_", login=False)
     with pg_connect(database).cursor() as cur:
         cur.execute("ALTER TABLE orders ADD PRIMARY KEY (id)")
     names = {"database": database, "audit_role": audit_role, "other_role": other_role}

@@ -80,7 +80,7 @@ def quoted(name: str) -> str:
 
 def test_role_in_database_first_run_changes_reruns_and_other_spellings_do_not_check_mode_changes_nothing(
         playbook, admin, make_role, make_database, unique_name):
-    role, _ = make_role(name=f"App User '{unique_name('q')}' \"x\"")
+    role, _password = make_role(name=f"App User '{unique_name('q')}' \"x\"")
     database = make_database(name=f'Billing DB "{unique_name("n")}"')
     target = {"role": role, "database": database}
     wanted = dict(target, settings={"log": ["role", "ddl"], "log_catalog": False, "log_level": "notice"})
@@ -206,7 +206,7 @@ EXPECTED_ERRORS = {
 
 
 def test_bad_inputs_each_fail_clearly_and_leave_the_catalog_unchanged(playbook, admin, make_role):
-    role, _ = make_role()
+    role, _password = make_role()
     with admin.cursor() as cur:
         cur.execute(sql.SQL("ALTER ROLE {} SET pgaudit.log = 'read'").format(sql.Identifier(role)))
     before = role_settings(admin)
@@ -232,7 +232,7 @@ def test_names_and_values_with_quotes_and_sql_cannot_inject(playbook, admin, mak
     canary = unique_name("canary_")
     with admin.cursor() as cur:
         cur.execute(sql.SQL("CREATE TABLE {} (id int)").format(sql.Identifier(canary)))
-    role, _ = make_role(name=f'r"; DROP TABLE {canary}; --')
+    role, _password = make_role(name=f'r"; DROP TABLE {canary}; --')
     database = make_database(name=f"d'); DROP TABLE {canary};--")
     value = INJECTION_VALUE.format(canary=canary)
     try:
