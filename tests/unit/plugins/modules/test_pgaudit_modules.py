@@ -136,3 +136,26 @@ def test_problems_name_the_scope_and_the_setting():
     ]
     assert info.scope_label({"scope": "all_roles", "role": None, "database": None}) == "all roles"
     assert info.scope_label({"scope": "alter_system", "role": None, "database": None}) == "alter system"
+
+
+# Preload check (the sandbox always preloads pgaudit, so this path is tested here) -------------
+
+class OneRowSession:
+    def __init__(self, row):
+        self.row = row
+
+    def read_one(self, statement, params=None):
+        return self.row
+
+
+def test_not_preloaded_is_detected_and_the_message_says_what_to_do():
+    from ansible_collections.dbaudit.postgresql.plugins.module_utils import pgaudit_server as server
+
+    loaded = server.preload(OneRowSession(("pg_stat_statements, pg_hint_plan",)))
+    assert loaded == {"shared_preload_libraries": ["pg_stat_statements", "pg_hint_plan"], "preloaded": False,
+                      "raw": "pg_stat_statements, pg_hint_plan"}
+    message = server.NOT_PRELOADED % loaded["raw"]
+    assert message.startswith("pgaudit is not in shared_preload_libraries (it is 'pg_stat_statements, pg_hint_plan')")
+    for advice in ("keeping the libraries already there", "parameter group", "postgresql.conf", "reboot"):
+        assert advice in message
+    assert server.preload(OneRowSession(("pg_stat_statements,pgaudit",)))["preloaded"] is True
