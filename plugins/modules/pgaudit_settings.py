@@ -206,6 +206,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import is_rds
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_version
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import preload
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import stored_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import SqlSession
@@ -318,6 +319,9 @@ def main():
     # ALTER SYSTEM cannot run inside a transaction; role and database changes run in one.
     session = SqlSession(module, connect(module, autocommit=(scope == "server")), check_mode=module.check_mode)
     version = library_version(extension_state(session))
+    if not preload(session)["preloaded"]:
+        module.warn("pgaudit is not in shared_preload_libraries: these settings audit nothing until it is added "
+                    "there and the server restarted")
     if state == "present":
         wanted, errors = validate_settings(settings, version, library_settings(session))
     else:
