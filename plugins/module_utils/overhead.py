@@ -213,7 +213,7 @@ def summarize_runs(runs: List[Dict[str, Any]], profiles: List[str], workloads: L
         off_runs = [run for run in of_workload if run["profile"] == OFF]
         for profile in [OFF] + [p for p in profiles if p != OFF]:
             mine = [run for run in of_workload if run["profile"] == profile]
-            tps_ratios = [1.0 for _ in mine] if profile == OFF else _paired_ratios(mine, off_runs, "tps")
+            tps_ratios = [1.0] * len(mine) if profile == OFF else _paired_ratios(mine, off_runs, "tps")
             measured = [run for run in mine if (run.get("log") or {}).get("measured")]
             transactions = sum(run.get("transactions") or 0 for run in measured)
             audit_bytes = sum(run["log"]["audit_bytes"] for run in measured)

@@ -108,7 +108,7 @@ def grouped_bars(canvas: Canvas, box: Tuple[int, int, int, int], title: str, gro
     top = max(tops) or 1.0
     canvas.rect(x0 + 4, plot_bottom, x1 - 4, plot_bottom + 1, BLACK)
     slot = (x1 - x0 - 8) / float(max(1, len(groups)))
-    bar = max(4, int(slot * 0.8 / max(1, len(series))))
+    bar_width = max(4, int(slot * 0.8 / max(1, len(series))))
 
     def height_of(value: float) -> int:
         return int(round((plot_bottom - plot_top) * value / top))
@@ -120,19 +120,19 @@ def grouped_bars(canvas: Canvas, box: Tuple[int, int, int, int], title: str, gro
             value = values.get(group, {}).get(name)
             if value is None:
                 continue
-            bx = left + s * bar
+            bx = left + s * bar_width
             color = PALETTE[s % len(PALETTE)]
-            canvas.rect(bx + 1, plot_bottom - height_of(value), bx + bar - 1, plot_bottom, color)
+            canvas.rect(bx + 1, plot_bottom - height_of(value), bx + bar_width - 1, plot_bottom, color)
             spread = ranges.get(group, {}).get(name)
             if spread:
-                middle = bx + bar // 2
+                middle = bx + bar_width // 2
                 low, high = plot_bottom - height_of(spread[0]), plot_bottom - height_of(spread[1])
                 canvas.rect(middle, high, middle + 1, low + 1, BLACK)
                 canvas.rect(middle - 3, high, middle + 4, high + 1, BLACK)
                 canvas.rect(middle - 3, low, middle + 4, low + 1, BLACK)
             text = label(value)
-            scale = 1 if text_width(text, 2) > bar else 2
-            canvas.text(bx + max(0, (bar - text_width(text, scale)) // 2),
+            scale = 1 if text_width(text, 2) > bar_width else 2
+            canvas.text(bx + max(0, (bar_width - text_width(text, scale)) // 2),
                         plot_bottom - height_of(max(value, (spread or (0, 0))[1])) - 6 * scale - 2, text, BLACK,
                         scale)
 

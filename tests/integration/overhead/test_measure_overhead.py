@@ -123,10 +123,10 @@ def test_a_failed_run_mid_benchmark_still_cleans_up(sandbox_env, tmp_path):
         SHORT, dbaudit_overhead_duration=1, dbaudit_overhead_repeats=1, dbaudit_overhead_workloads=workloads,
         dbaudit_overhead_output_dir=str(tmp_path), **names))
     assert run.rc != 0, run.explain()
-    failed = task(run, "Run broken with off")
+    failed = task(run, "Run pgbench broken with off")
     assert failed["failed"] and "pgbench failed" in failed["msg"] and "no-such-pgbench-option" in failed["msg"]
     # Every profile had been applied and run before the failure.
-    assert task(run, "Run tpcb-like with full")["tps"] > 0
+    assert task(run, "Run pgbench tpcb-like with full")["tps"] > 0
     assert task(run, "Drop the scratch database (its sessions ended first)")["changed"]
     assert task(run, "Drop the benchmark role")["changed"]
     assert not task(run, "Cleanup complete").get("failed")
@@ -157,7 +157,7 @@ def test_a_scratch_database_that_exists_is_refused_not_dropped(sandbox_env, pg_c
         run = run_playbook(PLAYBOOK, sandbox_env, extra_vars=dict(
             SHORT, dbaudit_overhead_output_dir=str(tmp_path), **names))
         assert run.rc != 0
-        refused = task(run, "pgAudit is loaded and the scratch names are free")
+        refused = task(run, "The server has pgAudit loaded and the scratch names free")
         assert f"The scratch database {database} already exists" in refused["msg"]
         assert leftovers(sandbox_env, database, names["dbaudit_overhead_role"])["databases"] == [(database,)]
     finally:

@@ -46,7 +46,8 @@ PREFIX = "2026-11-24 14:50:34 UTC:127.0.0.1(43638):bench@scratch:[17070]:"
 
 
 def audit(statement: str, who: str = "bench@scratch") -> str:
-    return f"2026-11-24 14:50:34 UTC:127.0.0.1(43638):{who}:[17070]:LOG:  AUDIT: SESSION,1,1,WRITE,UPDATE,,,{statement},<not logged>\n"
+    return (f"2026-11-24 14:50:34 UTC:127.0.0.1(43638):{who}:[17070]:LOG:  "
+            f"AUDIT: SESSION,1,1,WRITE,UPDATE,,,{statement},<not logged>\n")
 
 
 def test_summary_of_pgbench_15():
@@ -104,12 +105,12 @@ def test_summarize():
 
 
 def test_log_scanner_counts_audit_entries_with_their_continuation_lines():
-    log = ("%sLOG:  checkpoint starting: time\n" % PREFIX
+    log = (f"{PREFIX}LOG:  checkpoint starting: time\n"
            + audit("UPDATE t SET a = 1")
            + "2026-11-24 14:50:34 UTC:127.0.0.1(43638):bench@scratch:[17070]:LOG:  AUDIT: SESSION,2,1,READ,SELECT,,,"
              "\"SELECT a,\n\tb FROM t\",<not logged>\n"
            + audit("UPDATE other", who="app@prod")
-           + "%sLOG:  duration: 1 ms\n" % PREFIX).encode()
+           + f"{PREFIX}LOG:  duration: 1 ms\n").encode()
     everything = overhead.LogScanner()
     everything.feed(log)
     counts = everything.finish()

@@ -66,7 +66,7 @@ def test_results_are_flattened_with_their_tags_and_bad_ones_named():
 
 
 def test_markdown_and_chart_of_a_report(tmp_path):
-    runs, _ = overhead_report.flatten_runs([result("off", 1, 100.0), result("full", 1, 90.0)])
+    runs = overhead_report.flatten_runs([result("off", 1, 100.0), result("full", 1, 90.0)])[0]
     rows = overhead_report.summarize_runs(runs, ["full"], ["tpcb-like"], 100.0, 0.5, 730.0)
     text = overhead_report.markdown(rows, runs, {"scale": 1, "clients": 2}, 100.0, 0.5)
     assert text.startswith("# What auditing costs\n\nscale 1, clients 2.\n\n| Workload |")
@@ -77,8 +77,8 @@ def test_markdown_and_chart_of_a_report(tmp_path):
 
 def test_unmeasured_log_is_explained_in_the_notes():
     unmeasured = dict(measured=False, reason="the server log is not readable here (permission denied). On RDS...")
-    runs, _ = overhead_report.flatten_runs([result("off", 1, 100.0, log=unmeasured),
-                                            result("full", 1, 90.0, log=unmeasured)])
+    runs = overhead_report.flatten_runs([result("off", 1, 100.0, log=unmeasured),
+                                         result("full", 1, 90.0, log=unmeasured)])[0]
     rows = overhead_report.summarize_runs(runs, ["full"], ["tpcb-like"], 100.0, 0.5, 730.0)
     assert overhead_report.notes(runs, rows)[-1] == \
         "Log volume was not measured: the server log is not readable here (permission denied). On RDS..."
