@@ -123,7 +123,8 @@ def kinesis_event(records: list[bytes], resource_id: str, region: str = "us-east
     """The event a Kinesis event source mapping hands to Lambda for these record datas."""
     arn = das_stream_arn(resource_id, region)
     return {"Records": [{
-        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": resource_id, "sequenceNumber": next_sequence_number(),
+        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": resource_id,
+                    "sequenceNumber": next_sequence_number(),
                     "data": base64.b64encode(data).decode("ascii"), "approximateArrivalTimestamp": 1.7e9},
         "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventID": f"shardId-000000000000:{index}",
         "eventName": "aws:kinesis:record", "awsRegion": region, "eventSourceARN": arn,
