@@ -39,4 +39,5 @@ fi
 mkdir -p .venv/collections/ansible_collections/dbaudit
 ln -sfn "$CHECKOUT" .venv/collections/ansible_collections/dbaudit/postgresql
 
-say "ready: $(.venv/bin/ansible --version | head -1), $(/usr/lib/postgresql/15/bin/postgres --version)"
+ANSIBLE_VERSION="$(.venv/bin/python -c 'from ansible.release import __version__; print(__version__)')"
+say "ready: ansible-core $ANSIBLE_VERSION, $(/usr/lib/postgresql/15/bin/postgres --version)"
