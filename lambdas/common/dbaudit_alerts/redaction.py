@@ -19,7 +19,7 @@ _SQL_LITERAL = r"(?:E?'(?:[^']|'')*'|\$(?P<tag>[A-Za-z_]*)\$.*?\$(?P=tag)\$|\"(?
 _SECRET_WORDS = (r"(?:password|passwd|pwd|secret|secret_?access_?key|access_?key|api_?key|token|private_?key"  # noqa: S105
                  r"|credentials?)")
 
-_KEYWORD_LITERAL = re.compile(rf"(\b{_SECRET_WORDS}\b\s*(?:=|:|=>)?\s*){_SQL_LITERAL}", re.IGNORECASE | re.DOTALL)
+_KEYWORD_LITERAL = re.compile(rf"(\b{_SECRET_WORDS}\b[\"']?\s*(?:=|:|=>)?\s*){_SQL_LITERAL}", re.IGNORECASE | re.DOTALL)
 # key=value inside connection strings and similar: password=abc, "token": "abc", secret: abc
 _KEY_VALUE = re.compile(rf"(\b{_SECRET_WORDS}\b[\"']?\s*(?:=|:)\s*)(?![\s'\"$]|\*\*\*)([^\s'\";,)]+)", re.IGNORECASE)
 # URLs with credentials: postgres://user:secret@host
