@@ -7,6 +7,8 @@ STATEMENT,PARAMETER[,ROWS]``, a field quoted only when it holds a comma, quote o
 so it is read with the csv module. A statement with line breaks spans several lines, which may
 arrive as one CloudWatch event or several: lines are joined into entries first, a new entry
 starting at a line with a prefix unless the current entry is inside an open quoted field.
+PostgreSQL's stderr log format puts a tab at the start of every continuation line of a message
+(elog.c, append_with_tabs); that tab is removed so the statement reads as it was sent.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ def join_entries(messages: Iterable[str]) -> list[str]:
             if current and _starts_entry(line) and not _open_quote("\n".join(current)):
                 entries.append("\n".join(current))
                 current = []
-            if current or _starts_entry(line):
+            if current:
+                current.append(line[1:] if line.startswith("\t") else line)
+            elif _starts_entry(line):
                 current.append(line)
     if current:
         entries.append("\n".join(current))

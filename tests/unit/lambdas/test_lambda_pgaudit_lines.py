@@ -37,6 +37,14 @@ def test_csv_quoting_commas_quotes_and_newlines_across_cloudwatch_events():
     assert [e.statement for e in events] == ["INSERT INTO t VALUES ('a,b', 'say \"hi\"',\n'second line')", "SELECT 1"]
 
 
+def test_the_tab_postgresql_puts_before_continuation_lines_is_removed():
+    # As in the sandbox PostgreSQL 15 log: the second line of the statement starts with a tab.
+    messages = [RDS + 'LOG:  AUDIT: SESSION,1,1,WRITE,INSERT,,,"INSERT INTO t (note, quote)',
+                "\tVALUES ('a,b', 'say \"\"hi\"\" and it''s')\",<not logged>"]
+    (event,) = parse_pgaudit(messages)
+    assert event.statement == "INSERT INTO t (note, quote)\nVALUES ('a,b', 'say \"hi\" and it''s')"
+
+
 def test_a_continuation_line_that_looks_like_a_prefix_stays_in_its_statement():
     inner = RDS + "LOG:  AUDIT: not a real entry"
     message = RDS + f'LOG:  AUDIT: SESSION,5,1,WRITE,INSERT,TABLE,t,"INSERT INTO t VALUES (\'\n{inner}\')",<none>'
