@@ -28,16 +28,6 @@ FUNCTION_VARIABLES = ("DAS_RESOURCE_ID", "FIREHOSE_STREAM_NAME", "INTERNAL_USERS
                       "DELIVERY_TIME_RESERVE_MS")
 
 
-class LambdaContext:
-    """The part of Lambda's context object the handlers use: the remaining time."""
-
-    def __init__(self, timeout_ms: int = 60_000):
-        self.deadline = time.monotonic() + timeout_ms / 1000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self.deadline - time.monotonic()) * 1000)
-
-
 @dataclass
 class AlertSink:
     """An SNS topic with an SQS queue subscribed: what a person's e-mail would receive."""

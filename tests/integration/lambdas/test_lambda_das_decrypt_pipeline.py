@@ -13,7 +13,7 @@ import base64
 import json
 import os
 
-from conftest import LambdaContext
+from lambda_testing import LambdaContext
 
 from sandbox import das_records
 

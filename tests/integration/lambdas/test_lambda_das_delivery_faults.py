@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from conftest import LambdaContext
+from lambda_testing import LambdaContext
 
 from sandbox import das_records
 
