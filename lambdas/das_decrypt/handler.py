@@ -94,21 +94,35 @@ class DecryptFunction:
         return kinesis_response(list(dict.fromkeys(ordered_failures))), completed
 
     def _firehose_answer(self, outcomes: list[RecordOutcome]):
+        """Every recordId answered; the answer kept under the configured size (Lambda allows 6 MB).
+
+        A failed record carries its original data while that fits (Firehose writes failed records
+        to the error prefix from its own copy); past the limit, records are answered
+        ProcessingFailed with no data and Firehose retries them.
+        """
         answers, completed, size = [], [], 0
+        limit = self.config.firehose_response_max_bytes
+
+        def answer(record_id: str, result: str, data: bytes) -> None:
+            nonlocal size
+            encoded = len(data) * 4 // 3 + 100
+            if size + encoded > limit:
+                data = b""
+            size += len(data) * 4 // 3 + 100
+            answers.append(firehose_result(record_id, result, data))
+
         for outcome in outcomes:
             record = outcome.record
             if outcome.error:
-                answers.append(firehose_result(record.record_id, "ProcessingFailed", record.data or b""))
+                answer(record.record_id, "ProcessingFailed", record.data or b"")
                 continue
             data = b"".join(event_line(event) for event in outcome.events)
-            if size + len(data) * 4 // 3 + 200 > self.config.firehose_response_max_bytes:
+            if size + len(data) * 4 // 3 + 100 > limit:
                 LOGGER.warning("transformation answer would exceed %d bytes: record %s answered ProcessingFailed "
-                               "(lower the processor's BufferSizeInMBs)", self.config.firehose_response_max_bytes,
-                               record.record_id)
-                answers.append(firehose_result(record.record_id, "ProcessingFailed", record.data or b""))
+                               "(lower the processor's BufferSizeInMBs)", limit, record.record_id)
+                answer(record.record_id, "ProcessingFailed", b"")
                 continue
-            size += len(data) * 4 // 3 + 200
-            answers.append(firehose_result(record.record_id, "Ok" if data else "Dropped", data))
+            answer(record.record_id, "Ok" if data else "Dropped", data)
             completed.append(outcome)
         return {"records": answers}, completed
 
