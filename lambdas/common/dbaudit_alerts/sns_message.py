@@ -63,7 +63,7 @@ def alert_message(rule: str, event: AuditEvent, *, more_in_batch: int = 0, admis
         ("Object", " ".join(part for part in (event.object_type, event.object_name) if part)),
     ]
     fields += [(key, str(value)) for key, value in sorted(event.extra.items())]
-    width = max(len(label) for label, _ in fields)
+    width = max(len(label) for label, _value in fields)
     lines += [f"{label + ':':<{width + 1}} {value}" for label, value in fields if value]
     if include_statement and event.statement:
         lines += ["", "Statement (passwords and secrets redacted):", _truncate(redact_sql(event.statement),
