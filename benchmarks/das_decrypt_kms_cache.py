@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark: DAS record decryption with one KMS call per record vs das_decrypt's data key cache.
 
     python benchmarks/das_decrypt_kms_cache.py [--records 2000] [--keys 10] [--events-per-record 3]
@@ -104,10 +103,10 @@ def counted_kms_client(aws: dict) -> tuple[object, list]:
 
 
 def make_records(aws: dict, count: int, keys: int, events_per_record: int, signed_share: float):
-    kms, _ = counted_kms_client(aws)
+    kms, _unused = counted_kms_client(aws)
     kms_key = kms.create_key(Description="das benchmark")["KeyMetadata"]["KeyId"]
     resource_id = f"cluster-BENCH{int(time.time())}"
-    data_keys = [das_records.new_data_key(kms, kms_key, resource_id) for _ in range(keys)]
+    data_keys = [das_records.new_data_key(kms, kms_key, resource_id) for _unused in range(keys)]
     signed_every = round(1 / signed_share) if signed_share else 0
     records = []
     for index in range(count):

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the Lambda deployment zips: ``build/lambda/<function>-<runtime>-<arch>.zip``.
 
     python scripts/build_lambdas.py [--function das_decrypt] [--arch x86_64|arm64] [--runtime python3.12]

@@ -33,7 +33,7 @@ def make_batch(kms, key_id: str, resource_id: str, prefix: str, n_records: int =
 
     Returns (records, commandTexts that must be delivered).
     """
-    keys = [das_records.new_data_key(kms, key_id, resource_id) for _ in range(3)]
+    keys = [das_records.new_data_key(kms, key_id, resource_id) for _unused in range(3)]
     versions = ["1.0", "1.1", "1.2", "1.3"]
     records, wanted = [], []
     for index in range(n_records):
@@ -101,7 +101,7 @@ def test_kinesis_batch_decrypted_filtered_delivered_and_failures_reported(
     assert "hunter2" not in alert["Message"]
 
     # Same data keys in the next invocation: the cache answers, KMS is not called again.
-    more, more_wanted, _ = make_batch(kms, kms_key, resource_id, prefix=resource_id + "b", n_records=2)
+    more, more_wanted, _unused = make_batch(kms, kms_key, resource_id, prefix=resource_id + "b", n_records=2)
     more_records = [das_records.das_record([das_records.activity_event(commandText=f"{resource_id} again")], key)
                     for key in keys]
     assert handler.handler(das_records.kinesis_event(more_records, resource_id), LambdaContext()) == {
@@ -164,7 +164,7 @@ def test_log_mode_prints_matching_events_without_sql_unless_configured(
 
     kms = aws_client("kms")
     resource_id = "cluster-" + unique_name("").upper()
-    stream, _ = firehose_to_s3
+    stream, _unused = firehose_to_s3
     key = das_records.new_data_key(kms, kms_key, resource_id)
     record = das_records.das_record([
         das_records.activity_event(**{"class": "ROLE", "command": "CREATE ROLE",

@@ -43,7 +43,7 @@ class FlakyFirehose:
 
 
 def records_with_events(kms, kms_key, resource_id: str, n_records: int, per_record: int = 3):
-    keys = [das_records.new_data_key(kms, kms_key, resource_id) for _ in range(2)]
+    keys = [das_records.new_data_key(kms, kms_key, resource_id) for _unused in range(2)]
     records, texts = [], []
     for index in range(n_records):
         events = [das_records.activity_event(commandText=f"{resource_id} r{index} e{n}") for n in range(per_record)]

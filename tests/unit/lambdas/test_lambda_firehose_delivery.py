@@ -53,7 +53,7 @@ def delivery(client) -> tuple[FirehoseDelivery, list[float]]:
 
 def test_batches_respect_record_and_byte_limits():
     assert [len(b) for b in batches(items(1201))] == [500, 500, 201]
-    big = [DeliveryItem("s", b"x" * (900 * 1024)) for _ in range(10)]
+    big = [DeliveryItem("s", b"x" * (900 * 1024)) for _unused in range(10)]
     groups = batches(big)
     assert all(sum(len(i.data) for i in g) <= MAX_BATCH_BYTES for g in groups)
     assert [len(g) for g in groups] == [4, 4, 2]
@@ -72,7 +72,7 @@ def test_only_failed_entries_are_sent_again_until_delivered():
 def test_whole_call_errors_are_retried():
     all_items = items(3)
     client = FakeFirehose(raise_calls=1)
-    sender, _ = delivery(client)
+    sender, _unused = delivery(client)
     assert sender.deliver(all_items, lambda: 60000) == []
     assert len(client.calls) == 2 and len(client.accepted) == 3
 
