@@ -79,6 +79,20 @@ def role_row(session, name: str) -> Optional[Dict[str, Any]]:
     return {"oid": row[0], "superuser": row[1], "can_login": row[2]} if row else None
 
 
+def login_privileges(session) -> Dict[str, Any]:
+    """Who the module logged in as, and whether it may manage auditing: create the extension and set
+    ``pgaudit.*`` (a superuser-only setting) per role and database. On RDS and Aurora a member of
+    ``rds_superuser`` may; elsewhere only a superuser."""
+    row = session.read_one(
+        "SELECT r.rolname, r.rolsuper, r.rolcreaterole, "
+        "CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'rds_superuser') "
+        "THEN pg_catalog.pg_has_role(r.oid, 'rds_superuser', 'MEMBER') ELSE false END "
+        "FROM pg_catalog.pg_roles r WHERE r.rolname = current_user")
+    user, superuser, createrole, rds_superuser = row
+    return {"user": user, "superuser": bool(superuser), "createrole": bool(createrole),
+            "rds_superuser": bool(rds_superuser), "may_manage_audit": bool(superuser or rds_superuser)}
+
+
 def database_oid(session, name: str) -> Optional[int]:
     row = session.read_one("SELECT oid FROM pg_catalog.pg_database WHERE datname = %s", [name])
     return row[0] if row else None

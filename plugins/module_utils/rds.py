@@ -259,6 +259,47 @@ def describe_cluster_instances(client, cluster_identifier: str) -> List[Dict]:
     return instances
 
 
+# describe_db_clusters / describe_db_instances take at most this many values in one filter.
+FILTER_VALUES_MAX = 100
+
+
+def _chunks(values: List[str], size: int) -> List[List[str]]:
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
+
+@aws_call("describe the DB clusters {identifiers}")
+def describe_clusters(client, identifiers: List[str], calls: Optional[Dict[str, int]] = None) -> Dict[str, Dict]:
+    """Many clusters in bulk: one paginated describe per hundred identifiers, by identifier.
+    ``calls`` counts the API calls made (the pages), per operation."""
+    found = {}  # type: Dict[str, Dict]
+    paginator = client.get_paginator("describe_db_clusters")
+    for chunk in _chunks(sorted(set(identifiers)), FILTER_VALUES_MAX):
+        for page in paginator.paginate(Filters=[{"Name": "db-cluster-id", "Values": chunk}]):
+            _count(calls, "describe_db_clusters")
+            for cluster in page.get("DBClusters") or []:
+                found[cluster["DBClusterIdentifier"]] = cluster
+    return found
+
+
+@aws_call("describe the DB instances of clusters {cluster_identifiers}")
+def describe_instances_by_cluster(client, cluster_identifiers: List[str],
+                                  calls: Optional[Dict[str, int]] = None) -> Dict[str, List[Dict]]:
+    """The instances of many clusters in bulk (one paginated describe per hundred clusters), by cluster."""
+    found = {name: [] for name in cluster_identifiers}  # type: Dict[str, List[Dict]]
+    paginator = client.get_paginator("describe_db_instances")
+    for chunk in _chunks(sorted(set(cluster_identifiers)), FILTER_VALUES_MAX):
+        for page in paginator.paginate(Filters=[{"Name": "db-cluster-id", "Values": chunk}]):
+            _count(calls, "describe_db_instances")
+            for instance in page.get("DBInstances") or []:
+                found.setdefault(instance.get("DBClusterIdentifier"), []).append(instance)
+    return found
+
+
+def _count(calls: Optional[Dict[str, int]], operation: str) -> None:
+    if calls is not None:
+        calls[operation] = calls.get(operation, 0) + 1
+
+
 @aws_call("modify DB cluster {identifier}")
 def modify_cluster(client, identifier: str, changes: Dict) -> Dict:
     return client.modify_db_cluster(DBClusterIdentifier=identifier, **changes)["DBCluster"]

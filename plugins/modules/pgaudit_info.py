@@ -145,6 +145,13 @@ audit_roles:
   type: list
   elements: dict
   sample: [{"name": "rds_pgaudit", "exists": true, "can_login": false, "set_at": ["server"]}]
+login:
+  description:
+    - The login user and what it may do. C(may_manage_audit) is true for a superuser, or on RDS and Aurora for a
+      member of C(rds_superuser); only they may create the extension and set C(pgaudit.*) per role and database.
+  returned: always
+  type: dict
+  sample: {"user": "postgres", "superuser": true, "createrole": true, "rds_superuser": false, "may_manage_audit": true}
 problems:
   description: Settings that are misspelled (unknown pgaudit.* names) or whose stored value pgAudit would refuse.
   returned: always
@@ -166,6 +173,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import extension_state
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_version
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import login_privileges
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import preload
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import server_settings
@@ -270,6 +278,7 @@ def main():
     # Autocommit: a read-only module keeps no transaction open while it visits the other databases.
     session = SqlSession(module, connect(module, autocommit=True))
     loaded = preload(session)
+    login = login_privileges(session)
     server = extension_state(session)
     scopes = collect_settings(session)
     roles = audit_roles(session, scopes, module.params["audit_role"])
@@ -295,6 +304,7 @@ def main():
         databases=OrderedDict((db, database_facts(module, db, roles)) for db in databases),
         settings=scopes,
         audit_roles=roles,
+        login=login,
         problems=problems,
     )
 

@@ -1,0 +1,193 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: dbaudit.postgresql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Ansible modules import after DOCUMENTATION, EXAMPLES and RETURN.
+# ruff: noqa: E402
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: rds_audit_preflight
+short_description: Check a fleet of Aurora PostgreSQL clusters before auditing is enabled on any
+version_added: 0.1.0
+description:
+  - Read-only. Checks every cluster of a rollout at once, before anything is changed, and returns one table of
+    what is wrong; C(enable_audit.yml) fails on it (or leaves the failing clusters out) before its first wave.
+  - AWS side, read in bulk (one paginated describe of the clusters and one of their instances per hundred
+    clusters, each KMS key described once) - engine and version, cluster and instance status, instance
+    classes, Database Activity Streams support (not Serverless, no burstable classes) and the KMS key.
+  - Database side, from a M(dbaudit.postgresql.pgaudit_info) result per host given in O(targets[].database_check)
+    (run with C(failed_when: false)) - the connection, and whether the login may create the extension and set
+    C(pgaudit.*) per role.
+author:
+  - dbaudit.postgresql maintainers (@dbaudit)
+options:
+  targets:
+    description: The hosts of the rollout.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description: Inventory name, used in the table.
+        type: str
+        required: true
+      cluster_identifier:
+        description: The Aurora PostgreSQL cluster.
+        type: str
+        required: true
+      das_enabled:
+        description: Whether an activity stream is wanted (its requirements are checked only then).
+        type: bool
+        default: true
+      kms_key_id:
+        description:
+          - The KMS key (id, ARN, alias name or alias ARN) the activity stream will use.
+          - Omitted, no key is checked.
+        type: str
+      kms_key_created:
+        description: The key is created by the rollout when it does not exist (an alias name), so its absence is fine.
+        type: bool
+        default: false
+      database_check:
+        description: The registered result of M(dbaudit.postgresql.pgaudit_info) on the host, if one was run.
+        type: dict
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Check every cluster at once
+  dbaudit.postgresql.rds_audit_preflight:
+    targets:
+      - host: orders-prod
+        cluster_identifier: orders-prod
+        kms_key_id: alias/dbaudit-das
+        kms_key_created: true
+  run_once: true
+  register: preflight
+
+- name: Show the table
+  ansible.builtin.debug:
+    msg: "{{ preflight.table }}"
+"""
+
+RETURN = r"""
+hosts:
+  description: Per host, what was found and the problems (empty when the host may be rolled out).
+  returned: always
+  type: dict
+  sample:
+    orders-prod:
+      cluster_identifier: orders-prod
+      engine: aurora-postgresql
+      engine_version: "15.4"
+      status: available
+      instance_classes: [db.r6g.large]
+      problems: []
+failing_hosts:
+  description: The hosts with at least one problem, sorted.
+  returned: always
+  type: list
+  elements: str
+table:
+  description: One line per host and problem, with a header, for printing.
+  returned: always
+  type: list
+  elements: str
+api_calls:
+  description: AWS API calls made, per operation (all reads).
+  returned: always
+  type: dict
+  sample: {"describe_db_clusters": 1, "describe_db_instances": 1, "describe_key": 1}
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import cluster_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import database_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import key_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import summary
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import table
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import AnsibleRDSError
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_clusters
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_instances_by_cluster
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_kms_key
+
+TARGET_SPEC = dict(
+    host=dict(type="str", required=True),
+    cluster_identifier=dict(type="str", required=True),
+    das_enabled=dict(type="bool", default=True),
+    kms_key_id=dict(type="str"),
+    kms_key_created=dict(type="bool", default=False),
+    database_check=dict(type="dict"),
+)
+
+
+def main():
+    module = DbauditAWSModule(
+        argument_spec=dict(targets=dict(type="list", elements="dict", required=True, options=TARGET_SPEC)),
+        supports_check_mode=True,
+    )
+    targets = module.params["targets"]
+    hosts = [t["host"] for t in targets]
+    duplicates = sorted(set(h for h in hosts if hosts.count(h) > 1))
+    if duplicates:
+        module.fail_json(msg="targets name these hosts more than once: %s" % ", ".join(duplicates))
+
+    calls = {}
+    rds = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
+    kms = None
+    try:
+        identifiers = [t["cluster_identifier"] for t in targets]
+        clusters = describe_clusters(rds, identifiers, calls=calls)
+        instances = describe_instances_by_cluster(rds, [c for c in identifiers if c in clusters], calls=calls)
+        keys = {}
+        for reference in sorted(set(t["kms_key_id"] for t in targets if t["das_enabled"] and t["kms_key_id"])):
+            kms = kms or module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
+            keys[reference] = describe_kms_key(kms, reference)
+            calls["describe_key"] = calls.get("describe_key", 0) + 1
+    except AnsibleRDSError as e:
+        module.fail_json_aws_error(e)
+
+    results = {}
+    rows = []
+    for target in targets:
+        name = target["cluster_identifier"]
+        cluster = clusters.get(name)
+        members = instances.get(name, [])
+        problems = cluster_problems(name, cluster, members, target["das_enabled"])
+        if target["das_enabled"]:
+            problems += key_problems(target["kms_key_id"], keys.get(target["kms_key_id"]), target["kms_key_created"])
+        problems += database_problems(target["database_check"])
+        result = dict(cluster_identifier=name, problems=problems, **summary(cluster, members))
+        results[target["host"]] = result
+        rows.append(dict(result, host=target["host"]))
+
+    module.exit_json(
+        changed=False,
+        hosts=results,
+        failing_hosts=sorted(host for host, result in results.items() if result["problems"]),
+        table=table(rows),
+        api_calls=calls,
+    )
+
+
+if __name__ == "__main__":
+    main()
