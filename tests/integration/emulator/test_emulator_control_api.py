@@ -106,3 +106,16 @@ def test_configuration_from_the_environment_at_start(tmp_path):
         except subprocess.TimeoutExpired:
             child.kill()
         log.close()
+
+
+def test_calls_are_counted_per_operation_reads_apart_from_writes(sandbox_env, endpoint, emulator_config, unique_name):
+    emulator_config({"reset_stats": True})
+    rds, logs, kinesis = (client(sandbox_env, name) for name in ("rds", "logs", "kinesis"))
+    rds.describe_db_clusters()
+    rds.describe_db_clusters()
+    logs.create_log_group(logGroupName=unique_name("/dbaudit/count-"))
+    kinesis.list_streams()
+    stats = control(endpoint)["stats"]
+    # The sandbox pipeline polls the emulator all the while: its calls are not counted.
+    assert stats["operations"] == {"kinesis:ListStreams": 1, "logs:CreateLogGroup": 1, "rds:DescribeDBClusters": 2}
+    assert (stats["reads"], stats["writes"]) == (3, 1)
