@@ -101,3 +101,15 @@ def playbook(sandbox_env):
         return run_playbook(text_or_path, sandbox_env, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def emulator_config(sandbox_env):
+    """emulator_config({...}) changes the emulator's delays or throttling for one test (and returns the whole
+    configuration with its call counts); the previous settings come back afterwards."""
+    from sandbox.emulator_control import control, settings
+
+    endpoint = sandbox_env["aws"]["endpoint_url"]
+    before = settings(endpoint)
+    yield lambda changes: control(endpoint, changes)
+    control(endpoint, before)

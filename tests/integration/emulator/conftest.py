@@ -5,20 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emulator_testing import ENGINE, VERSION, control, describe_cluster
+from emulator_testing import ENGINE, VERSION, describe_cluster
 
 
 @pytest.fixture
 def endpoint(sandbox_env) -> str:
     return sandbox_env["aws"]["endpoint_url"]
-
-
-@pytest.fixture
-def emulator_config(endpoint):
-    """Change the emulator's settings for one test; the previous ones come back afterwards."""
-    before = control(endpoint)
-    yield lambda changes: control(endpoint, changes)
-    control(endpoint, {key: before[key] for key in ("throttle_rate", "throttle_services", "delays", "seed")})
 
 
 @pytest.fixture

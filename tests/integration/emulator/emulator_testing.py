@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+from sandbox.emulator_control import control  # noqa: F401 - re-exported for the emulator tests
+
 ENGINE = "aurora-postgresql"
 VERSION = "15.4"
-
-
-def control(endpoint: str, changes: dict | None = None) -> dict[str, Any]:
-    """GET (no changes) or POST the emulator's /dbaudit-api/config."""
-    data = None if changes is None else json.dumps(changes).encode()
-    request = urllib.request.Request(f"{endpoint}/dbaudit-api/config", data=data,  # noqa: S310 - loopback
-                                     method="GET" if data is None else "POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback emulator
-        return json.load(response)
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.1) -> Any:

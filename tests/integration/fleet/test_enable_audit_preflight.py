@@ -6,43 +6,11 @@ database, with no application role policies, so only the preflight and the RDS s
 
 from __future__ import annotations
 
-import yaml
-
+from fleet_testing import cluster_state, make_cluster, run_once_result, write_inventory
 from harness import CHECKOUT, run_playbook
 
 PLAYBOOK = CHECKOUT / "playbooks" / "enable_audit.yml"
 PREFLIGHT = "Check every cluster at once (engine, version, status, instance classes, DAS support, KMS key)"
-
-
-def run_once_result(run, name: str) -> dict:
-    """A run_once task's result (the callback files it under whichever host ran it)."""
-    [task] = [t for t in run.tasks() if t["task"]["name"] == name]
-    [result] = task["hosts"].values()
-    return result
-
-
-def make_cluster(rds, name: str, instance_class: str = "db.r6g.large") -> None:
-    rds.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion="15.4",
-                          MasterUsername="postgres", MasterUserPassword="not-used-here")
-    rds.create_db_instance(DBInstanceIdentifier=f"{name}-1", DBClusterIdentifier=name, Engine="aurora-postgresql",
-                           DBInstanceClass=instance_class)
-
-
-def write_inventory(path, sandbox_env, hosts: dict) -> None:
-    pg = sandbox_env["postgres"]
-    common = dict(ansible_connection="local", ansible_python_interpreter="{{ ansible_playbook_python }}",
-                  dbaudit_family="aurora-postgresql15", dbaudit_databases=["postgres"], dbaudit_role_policies=[],
-                  dbaudit_login_host=pg["host"], dbaudit_login_port=pg["port"], dbaudit_login_user=pg["user"],
-                  dbaudit_login_password=pg["password"], dbaudit_log_retention_days=7)
-    inventory = {"all": {"vars": common, "hosts": {
-        host: dict(dbaudit_cluster_id=host, **overrides) for host, overrides in hosts.items()}}}
-    path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
-
-
-def cluster_state(rds, name: str) -> tuple:
-    cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
-    return cluster["DBClusterParameterGroup"], cluster.get("ActivityStreamStatus", "stopped"), tuple(
-        cluster.get("EnabledCloudwatchLogsExports") or ())
 
 
 def fleet(rds, unique_name):

@@ -4,8 +4,6 @@ emulator, customer managed KMS keys, and the emulator's fault switch."""
 from __future__ import annotations
 
 import contextlib
-import json
-import urllib.request
 
 import pytest
 
@@ -73,18 +71,3 @@ def customer_key(aws_client, unique_name):
     kms.create_alias(AliasName=alias, TargetKeyId=metadata["KeyId"])
     account_region = metadata["Arn"].split(":key/")[0]
     return {"id": metadata["KeyId"], "arn": metadata["Arn"], "alias": alias, "alias_arn": f"{account_region}:{alias}"}
-
-
-@pytest.fixture
-def emulator_config(sandbox_env):
-    """emulator_config({...}) posts to the emulator's control API; throttling is switched off afterwards."""
-    url = sandbox_env["aws"]["endpoint_url"].rstrip("/") + "/dbaudit-api/config"
-
-    def post(settings: dict) -> dict:
-        request = urllib.request.Request(url, data=json.dumps(settings).encode(), method="POST",  # noqa: S310
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback emulator
-            return json.loads(response.read())
-
-    yield post
-    post({"throttle_rate": 0.0})
