@@ -86,14 +86,10 @@ def ansible_env(sandbox_env: dict | None = None, extra: dict | None = None) -> d
 
 
 def sandbox_exports(sandbox_env: dict) -> dict[str, str]:
-    pg, aws = sandbox_env["postgres"], sandbox_env["aws"]
-    return {
-        "PGHOST": pg["host"], "PGPORT": str(pg["port"]), "PGUSER": pg["user"],
-        "PGPASSWORD": pg["password"], "PGDATABASE": pg["database"],
-        "AWS_ENDPOINT_URL": aws["endpoint_url"], "AWS_ACCESS_KEY_ID": aws["access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": aws["secret_access_key"], "AWS_DEFAULT_REGION": aws["region"],
-        "AWS_REGION": aws["region"],
-    }
+    """The libpq and AWS variables that point ansible-playbook (and its modules) at the sandbox."""
+    from sandbox.state import shell_exports
+
+    return shell_exports(sandbox_env)
 
 
 def run_playbook(playbook: str | Path, sandbox_env: dict | None = None, *, extra_vars: dict | None = None,
