@@ -85,7 +85,7 @@ def measure(size: int, args) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--clusters", type=int, nargs="+", default=[1, 50])
     parser.add_argument("--reboot-delay", type=float, default=3.0)
     parser.add_argument("--stream-delay", type=float, default=3.0)

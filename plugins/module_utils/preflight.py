@@ -28,7 +28,7 @@ READY_STATUSES = ("available",)
 
 def engine_major(version: Optional[str]) -> Optional[int]:
     try:
-        return int(str(version).split(".")[0])
+        return int(str(version).split(".", 1)[0])
     except (TypeError, ValueError):
         return None
 

@@ -23,7 +23,7 @@ description:
     clusters, each KMS key described once) - engine and version, cluster and instance status, instance
     classes, Database Activity Streams support (not Serverless, no burstable classes) and the KMS key.
   - Database side, from a M(dbaudit.postgresql.pgaudit_info) result per host given in O(targets[].database_check)
-    (run with C(failed_when: false)) - the connection, and whether the login may create the extension and set
+    (registered with C(failed_when=false)) - the connection, and whether the login may create the extension and set
     C(pgaudit.*) per role.
 author:
   - dbaudit.postgresql maintainers (@dbaudit)

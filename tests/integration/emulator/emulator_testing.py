@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.emulator_control import control  # noqa: F401 - re-exported for the emulator tests
 
 ENGINE = "aurora-postgresql"
 VERSION = "15.4"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from botocore.config import Config
-from emulator_testing import control, error_of, wait_until
+from sandbox.emulator_control import control
+from emulator_testing import error_of, wait_until
 
 CHECKOUT = Path(__file__).resolve().parents[3]
 NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
