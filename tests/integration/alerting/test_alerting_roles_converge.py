@@ -1,0 +1,258 @@
+"""das_alerting and pgaudit_alerting against the sandbox emulator (moto over HTTP), through real
+ansible-playbook runs: --check on an account where none of the role's resources exist changes
+nothing and fails nowhere; the first converge creates them; the second reports no change; --check
+afterwards reports no change; the IAM policies read back are least privilege.
+
+"Fresh account": every resource the role creates is named from a prefix no other test uses, so the
+shared sandbox holds none of them; only the prerequisites exist (clusters with started activity
+streams and their KMS key, made by the das_alerting molecule scenario's prepare.yml).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from alerting_testing import PREPARE_CLUSTERS, as_list, inline_policy_statements, role_playbook, write_inventory
+from harness import run_playbook
+
+# Actions for which AWS offers no resource-level permission (Service Authorization Reference: no
+# resource type), so a statement may only name them with Resource "*". das_decrypt's event source
+# mapping needs DescribeStream, DescribeStreamSummary, GetRecords, GetShardIterator, ListShards and
+# SubscribeToShard (all scoped to the stream ARN, as the Lambda developer guide lists them);
+# kinesis:ListStreams, the one action of AWSLambdaKinesisExecutionRole without a resource type, is
+# not needed and the roles leave it out, so no statement of ours uses "*" at all. The test keeps the
+# list so that adding such an action is a deliberate, named exception.
+NO_RESOURCE_LEVEL_PERMISSION = frozenset({"kinesis:ListStreams"})
+
+
+def boto(sandbox_env, service):
+    import boto3
+
+    aws = sandbox_env["aws"]
+    return boto3.client(service, endpoint_url=aws["endpoint_url"], region_name=aws["region"],
+                        aws_access_key_id=aws["access_key_id"], aws_secret_access_key=aws["secret_access_key"])
+
+
+def account(sandbox_env) -> str:
+    return boto(sandbox_env, "sts").get_caller_identity()["Account"]
+
+
+MISSING_CODES = frozenset({"404", "NoSuchBucket", "NotFound", "NoSuchEntity", "ResourceNotFoundException"})
+
+
+def exists(call) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        call()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in MISSING_CODES:
+            return False
+        raise
+    return True
+
+
+def run_four_times(playbook: str, inventory, sandbox_env, snapshot) -> dict:
+    runs = {"check_fresh": run_playbook(playbook, sandbox_env, inventory=inventory, check=True)}
+    runs["after_check"] = snapshot()
+    runs["first"] = run_playbook(playbook, sandbox_env, inventory=inventory)
+    runs["second"] = run_playbook(playbook, sandbox_env, inventory=inventory)
+    runs["check_after"] = run_playbook(playbook, sandbox_env, inventory=inventory, check=True)
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------
+# das_alerting
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def das(sandbox_env, tmp_path_factory):
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    clusters = [f"{prefix}-c1", f"{prefix}-c2"]
+    inventory = write_inventory(tmp_path_factory.mktemp("das"), clusters, dbaudit_das_alerting_name=prefix,
+                                dbaudit_das_alerting_subscriptions=[{"protocol": "email",
+                                                                     "endpoint": "dba@example.com"}],
+                                dbaudit_das_alerting_bucket_transition_days=45,
+                                dbaudit_das_alerting_bucket_storage_class="deep_archive",
+                                dbaudit_das_alerting_bucket_expiration_days=730)
+    prepared = run_playbook(PREPARE_CLUSTERS, sandbox_env, inventory=inventory)
+    assert prepared.failed(clusters[0]) == 0 and prepared.rc == 0, prepared.explain()
+    acct, region = account(sandbox_env), sandbox_env["aws"]["region"]
+    names = {
+        "prefix": prefix, "clusters": clusters, "account": acct, "region": region,
+        "function": f"{prefix}-decrypt", "delivery": f"{prefix}-activity", "firehose_role": f"{prefix}-activity-firehose",
+        "bucket": f"{prefix}-activity-{acct}-{region}", "queue": f"{prefix}-failed",
+        "topic_arn": f"arn:aws:sns:{region}:{acct}:{prefix}-alerts",
+    }
+    lam, iam, s3, sns, fh = (boto(sandbox_env, s) for s in ("lambda", "iam", "s3", "sns", "firehose"))
+
+    def snapshot():
+        return {
+            "function": exists(lambda: lam.get_function(FunctionName=names["function"])),
+            "function_role": exists(lambda: iam.get_role(RoleName=names["function"])),
+            "firehose_role": exists(lambda: iam.get_role(RoleName=names["firehose_role"])),
+            "bucket": exists(lambda: s3.head_bucket(Bucket=names["bucket"])),
+            "topic": exists(lambda: sns.get_topic_attributes(TopicArn=names["topic_arn"])),
+            "delivery": exists(lambda: fh.describe_delivery_stream(DeliveryStreamName=names["delivery"])),
+            "mappings": len(lam.list_event_source_mappings(FunctionName=names["function"])["EventSourceMappings"])
+            if exists(lambda: lam.get_function(FunctionName=names["function"])) else 0,
+        }
+
+    names["runs"] = run_four_times(role_playbook("das_alerting"), inventory, sandbox_env, snapshot)
+    return names
+
+
+def test_das_check_mode_on_fresh_account_changes_nothing(das):
+    run = das["runs"]["check_fresh"]
+    assert run.rc == 0 and all(run.failed(host) == 0 for host in das["clusters"]), run.explain()
+    assert run.changed(das["clusters"][0]) > 0  # it does say what it would create
+    assert not any(das["runs"]["after_check"].values()), das["runs"]["after_check"]
+
+
+def test_das_converges_then_reports_no_change(das):
+    first, second = das["runs"]["first"], das["runs"]["second"]
+    assert first.rc == 0, first.explain()
+    assert first.changed(das["clusters"][0]) > 0
+    assert second.rc == 0, second.explain()
+    changed = {host: second.changed(host) for host in das["clusters"]}
+    assert changed == {host: 0 for host in das["clusters"]}, [
+        t["task"]["name"] for t in second.tasks() if any(r.get("changed") for r in t["hosts"].values())]
+
+
+def test_das_check_mode_after_converge_reports_no_change(das):
+    run = das["runs"]["check_after"]
+    assert run.rc == 0, run.explain()
+    assert {host: run.changed(host) for host in das["clusters"]} == {host: 0 for host in das["clusters"]}
+
+
+def test_das_one_mapping_per_cluster_with_error_handling(das, sandbox_env):
+    lam, rds = boto(sandbox_env, "lambda"), boto(sandbox_env, "rds")
+    mappings = lam.list_event_source_mappings(FunctionName=das["function"])["EventSourceMappings"]
+    streams = set()
+    for cluster in das["clusters"]:
+        described = rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]
+        streams.add(f"arn:aws:kinesis:{das['region']}:{das['account']}:stream/"
+                    f"{described['ActivityStreamKinesisStreamName']}")
+    assert {m["EventSourceArn"] for m in mappings} == streams
+    for mapping in mappings:
+        assert mapping["BisectBatchOnFunctionError"] is True
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["StartingPosition"] == "TRIM_HORIZON"
+        assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == \
+            f"arn:aws:sqs:{das['region']}:{das['account']}:{das['queue']}"
+
+
+def test_das_bucket_lifecycle_as_configured(das, sandbox_env):
+    rules = boto(sandbox_env, "s3").get_bucket_lifecycle_configuration(Bucket=das["bucket"])["Rules"]
+    assert len(rules) == 1
+    assert rules[0]["Status"] == "Enabled"
+    assert rules[0]["Transitions"] == [{"Days": 45, "StorageClass": "DEEP_ARCHIVE"}]
+    assert rules[0]["Expiration"]["Days"] == 730
+
+
+def test_das_policies_least_privilege(das, sandbox_env):
+    iam = boto(sandbox_env, "iam")
+    function_statements = inline_policy_statements(iam, das["function"])
+    firehose_statements = inline_policy_statements(iam, das["firehose_role"])
+    assert_least_privilege(function_statements + firehose_statements)
+    by_sid = {s["Sid"]: s for s in function_statements}
+    rds = boto(sandbox_env, "rds")
+    described = [rds.describe_db_clusters(DBClusterIdentifier=c)["DBClusters"][0] for c in das["clusters"]]
+    assert sorted(as_list(by_sid["ReadActivityStreams"]["Resource"])) == sorted(
+        f"arn:aws:kinesis:{das['region']}:{das['account']}:stream/{c['ActivityStreamKinesisStreamName']}"
+        for c in described)
+    assert sorted(as_list(by_sid["DecryptActivityDataKeys"]["Condition"]["StringEquals"]
+                          ["kms:EncryptionContext:aws:rds:dbc-id"])) == sorted(c["DbClusterResourceId"]
+                                                                              for c in described)
+    assert by_sid["DeliverEvents"]["Resource"] == \
+        f"arn:aws:firehose:{das['region']}:{das['account']}:deliverystream/{das['delivery']}"
+    assert by_sid["PublishAlerts"]["Resource"] == das["topic_arn"]
+    bucket_resources = {r for s in firehose_statements for r in as_list(s["Resource"]) if ":s3:::" in r}
+    assert bucket_resources == {f"arn:aws:s3:::{das['bucket']}", f"arn:aws:s3:::{das['bucket']}/*"}
+
+
+def assert_least_privilege(statements: list[dict]) -> None:
+    assert statements
+    for statement in statements:
+        actions = as_list(statement["Action"])
+        assert not [a for a in actions if "*" in a], statement
+        if "*" in as_list(statement["Resource"]):
+            assert set(actions) <= NO_RESOURCE_LEVEL_PERMISSION, statement
+        assert statement["Effect"] == "Allow"
+
+
+# ---------------------------------------------------------------------------------------------
+# pgaudit_alerting
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pga(sandbox_env, tmp_path_factory):
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    clusters = [f"{prefix}-c1", f"{prefix}-c2"]
+    logs = boto(sandbox_env, "logs")
+    # The pgaudit role's log group for the first cluster; the second has none yet.
+    logs.create_log_group(logGroupName=f"/aws/rds/cluster/{clusters[0]}/postgresql")
+    logs.put_retention_policy(logGroupName=f"/aws/rds/cluster/{clusters[0]}/postgresql", retentionInDays=90)
+    inventory = write_inventory(tmp_path_factory.mktemp("pga"), clusters, dbaudit_pgaudit_alerting_name=prefix)
+    acct, region = account(sandbox_env), sandbox_env["aws"]["region"]
+    names = {"prefix": prefix, "clusters": clusters, "account": acct, "region": region,
+             "function": f"{prefix}-alert", "topic_arn": f"arn:aws:sns:{region}:{acct}:{prefix}-alerts"}
+    lam, iam, sns = (boto(sandbox_env, s) for s in ("lambda", "iam", "sns"))
+
+    def snapshot():
+        return {
+            "function": exists(lambda: lam.get_function(FunctionName=names["function"])),
+            "role": exists(lambda: iam.get_role(RoleName=names["function"])),
+            "topic": exists(lambda: sns.get_topic_attributes(TopicArn=names["topic_arn"])),
+            "filters": sum(len(logs.describe_subscription_filters(logGroupName=g["logGroupName"])["subscriptionFilters"])
+                           for g in logs.describe_log_groups(logGroupNamePrefix=f"/aws/rds/cluster/{prefix}")
+                           ["logGroups"]),
+            "second_group": bool(logs.describe_log_groups(
+                logGroupNamePrefix=f"/aws/rds/cluster/{clusters[1]}/postgresql")["logGroups"]),
+        }
+
+    names["runs"] = run_four_times(role_playbook("pgaudit_alerting"), inventory, sandbox_env, snapshot)
+    return names
+
+
+def test_pgaudit_check_mode_on_fresh_account_changes_nothing(pga):
+    run = pga["runs"]["check_fresh"]
+    assert run.rc == 0 and all(run.failed(host) == 0 for host in pga["clusters"]), run.explain()
+    assert run.changed(pga["clusters"][0]) > 0
+    assert not any(pga["runs"]["after_check"].values()), pga["runs"]["after_check"]
+
+
+def test_pgaudit_converges_then_reports_no_change(pga):
+    first, second, check_after = pga["runs"]["first"], pga["runs"]["second"], pga["runs"]["check_after"]
+    assert first.rc == 0, first.explain()
+    assert second.rc == 0 and check_after.rc == 0, second.explain() + check_after.explain()
+    for run in (second, check_after):
+        assert {h: run.changed(h) for h in pga["clusters"]} == {h: 0 for h in pga["clusters"]}, [
+            t["task"]["name"] for t in run.tasks() if any(r.get("changed") for r in t["hosts"].values())]
+
+
+def test_pgaudit_filters_match_role_class_lines_only(pga, sandbox_env):
+    logs = boto(sandbox_env, "logs")
+    function_arn = f"arn:aws:lambda:{pga['region']}:{pga['account']}:function:{pga['function']}"
+    retention = {}
+    for cluster in pga["clusters"]:
+        group = f"/aws/rds/cluster/{cluster}/postgresql"
+        filters = logs.describe_subscription_filters(logGroupName=group)["subscriptionFilters"]
+        assert [(f["filterPattern"], f["destinationArn"]) for f in filters] == [('"AUDIT:" ",ROLE,"', function_arn)]
+        retention[cluster] = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0].get("retentionInDays")
+    # An existing group keeps the pgaudit role's retention; a missing one is created with the role's.
+    assert retention == {pga["clusters"][0]: 90, pga["clusters"][1]: 365}
+
+
+def test_pgaudit_policies_least_privilege(pga, sandbox_env):
+    statements = inline_policy_statements(boto(sandbox_env, "iam"), pga["function"])
+    assert_least_privilege(statements)
+    actions = sorted(a for s in statements for a in as_list(s["Action"]))
+    assert actions == ["kms:Decrypt", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents",
+                       "sns:Publish"]
+    publish = next(s for s in statements if "sns:Publish" in as_list(s["Action"]))
+    assert publish["Resource"] == pga["topic_arn"]
