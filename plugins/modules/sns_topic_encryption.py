@@ -4,6 +4,7 @@
 # Copyright: dbaudit.postgresql contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+# ruff: noqa: E402
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type

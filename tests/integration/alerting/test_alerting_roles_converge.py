@@ -83,7 +83,8 @@ def das(sandbox_env, tmp_path_factory):
     acct, region = account(sandbox_env), sandbox_env["aws"]["region"]
     names = {
         "prefix": prefix, "clusters": clusters, "account": acct, "region": region,
-        "function": f"{prefix}-decrypt", "delivery": f"{prefix}-activity", "firehose_role": f"{prefix}-activity-firehose",
+        "function": f"{prefix}-decrypt", "delivery": f"{prefix}-activity",
+        "firehose_role": f"{prefix}-activity-firehose",
         "bucket": f"{prefix}-activity-{acct}-{region}", "queue": f"{prefix}-failed",
         "topic_arn": f"arn:aws:sns:{region}:{acct}:{prefix}-alerts",
     }
@@ -208,9 +209,9 @@ def pga(sandbox_env, tmp_path_factory):
             "function": exists(lambda: lam.get_function(FunctionName=names["function"])),
             "role": exists(lambda: iam.get_role(RoleName=names["function"])),
             "topic": exists(lambda: sns.get_topic_attributes(TopicArn=names["topic_arn"])),
-            "filters": sum(len(logs.describe_subscription_filters(logGroupName=g["logGroupName"])["subscriptionFilters"])
-                           for g in logs.describe_log_groups(logGroupNamePrefix=f"/aws/rds/cluster/{prefix}")
-                           ["logGroups"]),
+            "filters": sum(
+                len(logs.describe_subscription_filters(logGroupName=g["logGroupName"])["subscriptionFilters"])
+                for g in logs.describe_log_groups(logGroupNamePrefix=f"/aws/rds/cluster/{prefix}")["logGroups"]),
             "second_group": bool(logs.describe_log_groups(
                 logGroupNamePrefix=f"/aws/rds/cluster/{clusters[1]}/postgresql")["logGroups"]),
         }
