@@ -257,3 +257,56 @@ def test_pgaudit_policies_least_privilege(pga, sandbox_env):
                        "sns:Publish"]
     publish = next(s for s in statements if "sns:Publish" in as_list(s["Action"]))
     assert publish["Resource"] == pga["topic_arn"]
+
+
+# ---------------------------------------------------------------------------------------------
+# dbaudit.postgresql.lambda_event_source_mapping, on the mapping das_alerting made
+# ---------------------------------------------------------------------------------------------
+
+MAPPING_TASK = """
+- name: Mapping module
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Mapping
+      dbaudit.postgresql.lambda_event_source_mapping:
+        function_name: "{{ function }}"
+        event_source_arn: "{{ stream }}"
+        batch_size: "{{ batch_size }}"
+        starting_position: TRIM_HORIZON
+        maximum_batching_window: 1
+        bisect_batch_on_function_error: "{{ bisect }}"
+        maximum_retry_attempts: 10
+        on_failure_destination: "{{ failure }}"
+        function_response_types: [ReportBatchItemFailures]
+"""
+
+
+def test_mapping_module_updates_in_place_and_refuses_bad_ranges(das, sandbox_env):
+    lam = boto(sandbox_env, "lambda")
+    mapping = lam.list_event_source_mappings(FunctionName=das["function"])["EventSourceMappings"][0]
+    base = {"function": das["function"], "stream": mapping["EventSourceArn"], "batch_size": 100, "bisect": True,
+            "failure": f"arn:aws:sqs:{das['region']}:{das['account']}:{das['queue']}"}
+
+    same = run_playbook(MAPPING_TASK, sandbox_env, extra_vars=base)
+    assert same.rc == 0 and not same.result("Mapping")["changed"], same.explain()
+
+    wanted = dict(base, batch_size=250, bisect=False)
+    checked = run_playbook(MAPPING_TASK, sandbox_env, extra_vars=wanted, check=True, diff=True)
+    assert checked.result("Mapping")["changed"]
+    assert sorted(checked.result("Mapping")["changed_settings"]) == ["batch_size", "bisect_batch_on_function_error"]
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["BatchSize"] == 100  # check mode changed nothing
+
+    applied = run_playbook(MAPPING_TASK, sandbox_env, extra_vars=wanted)
+    assert applied.result("Mapping")["changed"], applied.explain()
+    after = lam.get_event_source_mapping(UUID=mapping["UUID"])
+    assert (after["BatchSize"], after["BisectBatchOnFunctionError"]) == (250, False)
+    assert not run_playbook(MAPPING_TASK, sandbox_env, extra_vars=wanted).result("Mapping")["changed"]
+
+    refused = run_playbook(MAPPING_TASK, sandbox_env, extra_vars=dict(base, batch_size=20000))
+    assert refused.rc != 0
+    assert "batch_size=20000 is outside 1..10000" in refused.result("Mapping")["msg"]
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["BatchSize"] == 250
+
+    # Put the role's settings back for the tests that read the mapping.
+    run_playbook(MAPPING_TASK, sandbox_env, extra_vars=base)
