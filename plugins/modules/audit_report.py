@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: dbaudit.postgresql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Ansible modules import after DOCUMENTATION, EXAMPLES and RETURN.
+# ruff: noqa: E402
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: audit_report
+short_description: Write the audit compliance report of a fleet, with its drift from policy
+version_added: 0.1.0
+description:
+  - Computes, per cluster, the drift between the audit policy (what C(enable_audit.yml) applies) and what was
+    read (the AWS side from M(dbaudit.postgresql.rds_fleet_audit_info), the databases from
+    M(dbaudit.postgresql.pgaudit_info)), and writes the report as JSON, Markdown and one self-contained HTML page.
+  - Touches nothing but the report files; C(audit_report.yml) runs it once on the controller.
+author:
+  - dbaudit.postgresql maintainers (@dbaudit)
+options:
+  clusters:
+    description: One entry per inventory host.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description: Inventory name.
+        type: str
+        required: true
+      cluster_identifier:
+        description: The cluster.
+        type: str
+        required: true
+      policy:
+        description:
+          - What the policy asks for - C(preload_libraries), C(parameters) (C(pgaudit.*) of the parameter group),
+            C(reboot_policy), C(log_export), C(log_retention_days), C(databases), C(role_policies) (each with
+            C(role), optional C(database), C(profile) and its C(settings)), C(das_enabled), C(das_mode),
+            C(pgaudit_alerting), C(das_alerting).
+        type: dict
+        required: true
+      database:
+        description: The registered result of M(dbaudit.postgresql.pgaudit_info) for the cluster.
+        type: dict
+  aws:
+    description: The C(clusters) result of M(dbaudit.postgresql.rds_fleet_audit_info).
+    type: dict
+    required: true
+  output_dir:
+    description: Directory the report files are written to (created if missing).
+    type: path
+    required: true
+attributes:
+  check_mode:
+    description: In check mode the report is computed and returned but no file is written.
+    support: full
+  diff_mode:
+    description: Nothing to compare.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Write the report
+  dbaudit.postgresql.audit_report:
+    clusters: "{{ report_inputs }}"
+    aws: "{{ fleet.clusters }}"
+    output_dir: /tmp/audit-report
+  run_once: true
+  register: report
+"""
+
+RETURN = r"""
+clusters:
+  description: The report's rows, one per cluster, with C(drift), the differences from policy (empty when none).
+  returned: always
+  type: list
+  elements: dict
+clusters_with_drift:
+  description: How many clusters drift from their policy.
+  returned: always
+  type: int
+drift:
+  description: The differences from policy, by host (hosts without drift left out).
+  returned: always
+  type: dict
+  sample: {"orders-prod": ["role app in database orders: pgaudit.log is not set (profile baseline: role,ddl)"]}
+files:
+  description: The report files (written unless in check mode).
+  returned: always
+  type: dict
+  sample: {"json": "/tmp/r/audit_report.json", "markdown": "/tmp/r/audit_report.md", "html": "/tmp/r/audit_report.html"}
+"""
+
+import datetime
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_drift import cluster_drift
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import html_page
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import markdown
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import row
+
+CLUSTER_SPEC = dict(
+    host=dict(type="str", required=True),
+    cluster_identifier=dict(type="str", required=True),
+    policy=dict(type="dict", required=True),
+    database=dict(type="dict"),
+)
+
+
+def write(path, text):
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            clusters=dict(type="list", elements="dict", required=True, options=CLUSTER_SPEC),
+            aws=dict(type="dict", required=True),
+            output_dir=dict(type="path", required=True),
+        ),
+        supports_check_mode=True,
+    )
+    rows = []
+    for entry in module.params["clusters"]:
+        aws = module.params["aws"].get(entry["cluster_identifier"])
+        drift = cluster_drift(entry["policy"], aws, entry["database"])
+        rows.append(row(entry["host"], entry["cluster_identifier"], aws, entry["database"], drift))
+    report = {
+        "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "clusters": rows,
+        "clusters_with_drift": sum(1 for r in rows if r["drift"]),
+    }
+    output_dir = module.params["output_dir"]
+    files = dict(json=os.path.join(output_dir, "audit_report.json"),
+                 markdown=os.path.join(output_dir, "audit_report.md"),
+                 html=os.path.join(output_dir, "audit_report.html"))
+    if not module.check_mode:
+        try:
+            if not os.path.isdir(output_dir):
+                os.makedirs(output_dir)
+            write(files["json"], json.dumps(report, indent=2, sort_keys=True) + "\n")
+            write(files["markdown"], markdown(report))
+            write(files["html"], html_page(report))
+        except (IOError, OSError) as e:
+            module.fail_json(msg="cannot write the report to output_dir %s: %s" % (output_dir, e))
+    module.exit_json(changed=not module.check_mode, clusters=rows, clusters_with_drift=report["clusters_with_drift"],
+                     drift=dict((r["host"], r["drift"]) for r in rows if r["drift"]), files=files)
+
+
+if __name__ == "__main__":
+    main()

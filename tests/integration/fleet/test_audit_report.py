@@ -1,0 +1,104 @@
+"""audit_report.yml after enable_audit: every cluster reported with what is there and no drift, read without
+a single write call and in bulk; then a drifted parameter group and a reset role setting are reported as
+exactly those differences, and dbaudit_fail_on_drift makes the run fail."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fleet_testing import make_cluster, write_inventory
+from harness import CHECKOUT, run_playbook
+from psycopg2 import sql
+
+ENABLE = CHECKOUT / "playbooks" / "enable_audit.yml"
+REPORT = CHECKOUT / "playbooks" / "audit_report.yml"
+
+
+@pytest.fixture(scope="module")
+def fleet(sandbox_env, tmp_path_factory):
+    """Two clusters converged by enable_audit, with an application role on profile strict."""
+    import boto3
+    import psycopg2
+
+    aws, pg = sandbox_env["aws"], sandbox_env["postgres"]
+    rds = boto3.client("rds", endpoint_url=aws["endpoint_url"], region_name=aws["region"],
+                       aws_access_key_id=aws["access_key_id"], aws_secret_access_key=aws["secret_access_key"])
+    suffix = tmp_path_factory.mktemp("x").name[-6:].replace("-", "")
+    clusters = [f"rep-a-{suffix}", f"rep-b-{suffix}"]
+    role = f"rep_app_{suffix}"
+    conn = psycopg2.connect(host=pg["host"], port=pg["port"], dbname="postgres", user=pg["user"],
+                            password=pg["password"])
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    for name in clusters:
+        make_cluster(rds, name)
+    inventory = tmp_path_factory.mktemp("inventory") / "inventory.yml"
+    policies = [{"role": role, "profile": "strict", "database": "postgres"}]
+    write_inventory(inventory, sandbox_env, {name: {"dbaudit_role_policies": policies} for name in clusters})
+    converge = run_playbook(ENABLE, sandbox_env, inventory=inventory)
+    assert converge.rc == 0, converge.explain()
+    yield dict(rds=rds, clusters=clusters, role=role, inventory=inventory, admin=conn)
+    conn.close()
+
+
+def report_of(run, output_dir):
+    assert (output_dir / "audit_report.json").exists(), run.explain()
+    return json.loads((output_dir / "audit_report.json").read_text())
+
+
+def test_report_of_a_converged_fleet(fleet, sandbox_env, emulator_config, tmp_path):
+    emulator_config({"reset_stats": True})
+    run = run_playbook(REPORT, sandbox_env, inventory=fleet["inventory"],
+                       extra_vars={"dbaudit_report_dir": str(tmp_path), "dbaudit_fail_on_drift": True})
+    stats = emulator_config({})["stats"]
+    assert run.rc == 0, run.explain()
+    report = report_of(run, tmp_path)
+    assert [row["host"] for row in report["clusters"]] == fleet["clusters"]
+    assert report["clusters_with_drift"] == 0
+    for row in report["clusters"]:
+        assert row["drift"] == [] and row["found"]
+        assert row["parameter_group_custom"] and row["pgaudit_preloaded"] and row["pending_reboot"] == []
+        assert row["pgaudit_parameters"]["pgaudit.role"] == "rds_pgaudit"
+        assert row["extension"]["postgres"] and row["log_export"] and row["log_retention_days"] == 7
+        assert row["activity_stream"] == {"status": "started", "mode": "async"}
+        [setting] = [s for s in row["role_settings"] if s["role"] == fleet["role"]]
+        assert setting["database"] == "postgres" and setting["pgaudit.log"] == "role,ddl,write"
+    # Read only, and in bulk: no write call at all; one describe of the clusters for the fleet.
+    assert stats["writes"] == 0, stats["operations"]
+    assert stats["operations"]["rds:DescribeDBClusters"] == 1
+    assert stats["operations"]["rds:DescribeDBClusterParameters"] == len(fleet["clusters"])  # one group each
+    page = (tmp_path / "audit_report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and fleet["clusters"][0] in page
+    assert not re.search(r"<script|<link|src=|href=|url\(", page)
+    assert fleet["clusters"][1] in (tmp_path / "audit_report.md").read_text()
+
+
+def test_drift_is_reported_as_exactly_what_changed_and_fails_when_asked(fleet, sandbox_env, tmp_path):
+    rds, (steady, drifted), role = fleet["rds"], fleet["clusters"], fleet["role"]
+    group = rds.describe_db_clusters(DBClusterIdentifier=drifted)["DBClusters"][0]["DBClusterParameterGroup"]
+    rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=group, Parameters=[
+        {"ParameterName": "pgaudit.log_catalog", "ParameterValue": "1", "ApplyMethod": "immediate"}])
+    with fleet["admin"].cursor() as cursor:
+        cursor.execute(sql.SQL("ALTER ROLE {} IN DATABASE postgres SET pgaudit.log = 'role'").format(
+            sql.Identifier(role)))
+    try:
+        run = run_playbook(REPORT, sandbox_env, inventory=fleet["inventory"],
+                           extra_vars={"dbaudit_report_dir": str(tmp_path), "dbaudit_fail_on_drift": True})
+        report = report_of(run, tmp_path)
+    finally:
+        rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=group, Parameters=[
+            {"ParameterName": "pgaudit.log_catalog", "ParameterValue": "0", "ApplyMethod": "immediate"}])
+        with fleet["admin"].cursor() as cursor:
+            cursor.execute(sql.SQL("ALTER ROLE {} IN DATABASE postgres SET pgaudit.log = 'role,ddl,write'").format(
+                sql.Identifier(role)))
+
+    assert run.rc != 0
+    drift = {row["host"]: row["drift"] for row in report["clusters"]}
+    role_drift = f"role {role} in database postgres: pgaudit.log is role (profile strict: role,ddl,write)"
+    # Both clusters map to the one sandbox database, so the role setting drifts for both.
+    assert drift[steady] == [role_drift]
+    assert drift[drifted] == [f"parameter group {group}: pgaudit.log_catalog is 1 (policy: 0)", role_drift]
+    assert report["clusters_with_drift"] == 2
