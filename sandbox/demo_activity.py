@@ -17,7 +17,7 @@ import psycopg2
 from . import fleet, state
 from .pipeline.server_log import parse_entries
 
-INBOX_QUEUE = "dbaudit-demo-inbox"
+INBOX_QUEUE = fleet.INBOX_QUEUE
 
 
 def _client(env: dict, service: str):

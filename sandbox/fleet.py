@@ -24,6 +24,8 @@ FAMILY = "aurora-postgresql15"
 INSTANCE_CLASS = "db.r6g.large"
 # Some clusters start on a custom group that already preloads other libraries, as long-lived
 # clusters do; enable_audit must add pgaudit and keep these.
+# The SQS queue subscribed to the alert topics in the sandbox inventory (group_vars/all.yml).
+INBOX_QUEUE = "dbaudit-demo-inbox"
 LEGACY_GROUP = "legacy-aurora-postgresql15"
 LEGACY_LIBRARIES = "pg_stat_statements,pg_hint_plan"
 APP_ROLES = ("app_user", "report_user", "etl_user")
@@ -38,12 +40,21 @@ def database_for(cluster_id: str) -> str:
     return cluster_id.replace("-", "_")
 
 
-def _rds(env: dict):
+def _client(env: dict, service: str):
     import boto3
 
     aws = env["aws"]
-    return boto3.client("rds", endpoint_url=aws["endpoint_url"], region_name=aws["region"],
+    return boto3.client(service, endpoint_url=aws["endpoint_url"], region_name=aws["region"],
                         aws_access_key_id=aws["access_key_id"], aws_secret_access_key=aws["secret_access_key"])
+
+
+def _rds(env: dict):
+    return _client(env, "rds")
+
+
+def ensure_inbox(env: dict) -> str:
+    """The demo inbox: an SQS queue the alert topics deliver to, standing in for email. Its URL."""
+    return _client(env, "sqs").create_queue(QueueName=INBOX_QUEUE)["QueueUrl"]
 
 
 def _ensure_legacy_group(rds) -> None:
@@ -136,5 +147,6 @@ def ensure(env: dict, count: int, inventory: Path = INVENTORY) -> list[str]:
     for index, cluster_id in enumerate(clusters):
         _ensure_cluster(rds, cluster_id, legacy=index % 2 == 0)
     _ensure_databases(env, clusters)
+    ensure_inbox(env)
     write_inventory(env, clusters, inventory)
     return clusters
