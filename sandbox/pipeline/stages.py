@@ -5,6 +5,10 @@ from __future__ import annotations
 from sandbox.emulator.call_counter import INTERNAL_ACCESS_KEY_ID
 
 from . import log_shipper
+from .das_emitter import DasEmitter
+from .function_code import FunctionCodeStore
+from .invoke import Invoker
+from .lambda_runner import LambdaRunner
 from .server_log import LogReader
 
 
@@ -27,12 +31,30 @@ class Pipeline:
         reader.offset = reader.path.stat().st_size if reader.path.exists() else 0
         self.reader = reader
         self.known_streams: set = set()
+        self.das = DasEmitter(self.rds, _client(env, "kms"), _client(env, "kinesis"))
+        self.runner = _lambda_runner(env)
 
     def stage_names(self) -> list[str]:
-        return ["log_shipper"]
+        return ["log_shipper", "das_emitter", "lambda_runner"]
 
     def poll(self) -> dict:
         entries = self.reader.read()
         return {
             "shipped": log_shipper.ship(entries, self.rds, self.logs, self.known_streams),
+            "das_events": self.das.emit(entries),
+            "invocations": self.runner.poll(),
         }
+
+
+def _lambda_runner(env: dict) -> LambdaRunner:
+    aws = env["aws"]
+    # What the functions see: the emulator, with the sandbox's own keys (their calls are counted).
+    aws_env = {"AWS_ENDPOINT_URL": aws["endpoint_url"], "AWS_REGION": aws["region"],
+               "AWS_DEFAULT_REGION": aws["region"], "AWS_ACCESS_KEY_ID": aws["access_key_id"],
+               "AWS_SECRET_ACCESS_KEY": aws["secret_access_key"]}
+    clients = {name: _client(env, name) for name in ("lambda", "kinesis", "logs", "sqs", "sns")}
+    store = FunctionCodeStore()
+    invoker = Invoker(aws_env, store.cache_dir)
+    print(f"lambda runner: functions run by {invoker.interpreter}"
+          + ("" if invoker.python312 else " (no python3.12: the venv's Python, the zip first on the path)"), flush=True)
+    return LambdaRunner(clients, aws_env, aws["region"], store, invoker)
