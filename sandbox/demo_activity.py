@@ -7,6 +7,7 @@ to the alert topic, standing in for email) if alerting is deployed.
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 import time
@@ -61,6 +62,23 @@ def _inbox(env: dict, url: str) -> list[str]:
     return messages
 
 
+def delivered_events(env: dict, bucket_prefix: str = "dbaudit-das-activity") -> list[dict]:
+    """The decrypted activity-stream events das_decrypt delivered to S3 through Firehose (NDJSON objects,
+    gzip-compressed on AWS; the emulator stores them as put)."""
+    s3 = _client(env, "s3")
+    events = []
+    for bucket in s3.list_buckets().get("Buckets", []):
+        if not bucket["Name"].startswith(bucket_prefix):
+            continue
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"], Prefix="activity/"):
+            for item in page.get("Contents", []):
+                body = s3.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read()
+                if body[:2] == b"\x1f\x8b":
+                    body = gzip.decompress(body)
+                events.extend(json.loads(line) for line in body.decode("utf-8").splitlines() if line.strip())
+    return events
+
+
 def main() -> int:
     env = state.read_json(state.env_file(state.DEFAULT_NAME))
     cluster_id = sys.argv[1] if len(sys.argv) > 1 else fleet.cluster_ids(1)[0]
@@ -101,6 +119,16 @@ def main() -> int:
     print(f"\nalerts in the demo inbox ({INBOX_QUEUE}): {len(alerts)}")
     for alert in alerts:
         print("-" * 60 + "\n" + alert)
+    deadline = time.monotonic() + 30
+    grants: list = []
+    while time.monotonic() < deadline and not grants:
+        events = delivered_events(env)
+        grants = [e for e in events if "GRANT" in str(e.get("commandText", "")).upper()
+                  and e.get("dbUserName") == "app_user"]
+        if not grants:
+            time.sleep(2)
+    print(f"\ndecrypted activity-stream events delivered to S3: {len(events)} "
+          f"(app_user's GRANT among them: {'yes' if grants else 'no'})")
     return 0
 
 
