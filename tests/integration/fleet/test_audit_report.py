@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 from fleet_testing import make_cluster, write_inventory
@@ -25,7 +26,7 @@ def fleet(sandbox_env, tmp_path_factory):
     aws, pg = sandbox_env["aws"], sandbox_env["postgres"]
     rds = boto3.client("rds", endpoint_url=aws["endpoint_url"], region_name=aws["region"],
                        aws_access_key_id=aws["access_key_id"], aws_secret_access_key=aws["secret_access_key"])
-    suffix = tmp_path_factory.mktemp("x").name[-6:].replace("-", "")
+    suffix = uuid.uuid4().hex[:8]
     clusters = [f"rep-a-{suffix}", f"rep-b-{suffix}"]
     role = f"rep_app_{suffix}"
     conn = psycopg2.connect(host=pg["host"], port=pg["port"], dbname="postgres", user=pg["user"],
