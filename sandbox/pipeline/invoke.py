@@ -56,12 +56,14 @@ def find_python312() -> str | None:
     if not found:
         return None
     try:
-        probe = subprocess.run([found, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"],
+        probe = subprocess.run([found, "-c", "import sys; print(sys.version_info[:2] == (3, 12), sys.executable)"],
                                capture_output=True, text=True, check=False, timeout=20,
                                env={**os.environ, "PYENV_VERSION": "3.12"})
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return found if probe.stdout.strip() == "True" else None
+    # The interpreter itself, not a pyenv shim (a shim costs a shell and pyenv on every invocation).
+    is_312, _sep, executable = probe.stdout.strip().partition(" ")
+    return (executable or found) if is_312 == "True" else None
 
 
 def runtime_dir(cache_dir: Path) -> Path:
