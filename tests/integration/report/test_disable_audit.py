@@ -97,3 +97,17 @@ def test_disable_then_enable_round_trip(sandbox_env, aws_client, pg_connect, tmp
         assert restored[name]["das"] in ("started", "starting"), restored
         assert "pgaudit" in restored[name]["preload"] and "postgresql" in restored[name]["exports"], restored
     assert "pgaudit.log=role,ddl,write" in restored["role"]
+
+
+def test_disable_on_a_cluster_never_enabled_changes_nothing(sandbox_env, aws_client, tmp_path, unique_name):
+    """A cluster on its default.* group, without a stream or an export: nothing to undo, nothing fails."""
+    rds = aws_client("rds")
+    name = unique_name("dis-fresh-")
+    make_cluster(rds, name)
+    inventory = tmp_path / "inventory.yml"
+    write_inventory(inventory, sandbox_env, {name: {}})
+    before = cluster_state(rds, name)
+    run = run_playbook(DISABLE, sandbox_env, inventory=inventory, extra_vars=EVERYTHING)
+    assert run.rc == 0, run.explain()
+    assert run.changed(name) == 0, run.stats
+    assert cluster_state(rds, name) == before
