@@ -106,3 +106,68 @@ def test_invoker_runs_handler_with_env_and_timeout(tmp_path):
     slow = invoker.invoke(code, "fn.handler.handler", {"sleep": 5}, 1, {"MY_VAR": "v"})
     assert not slow.ok and "timed out" in slow.error
     assert json.dumps(done.result)
+
+
+class _FakeKinesis:
+    """Stands in for the emulator's Kinesis in a unit test (the sandbox test uses the real one)."""
+
+    def __init__(self, records):
+        self.records = records
+        self.served = False
+
+    def get_records(self, ShardIterator, Limit):  # noqa: N803 - boto3's parameter names
+        records, self.served = ([] if self.served else self.records[:Limit]), True
+        return {"Records": records, "NextShardIterator": "next"}
+
+
+class _FakeSqs:
+    def __init__(self):
+        self.sent = []
+
+    def get_queue_url(self, QueueName):  # noqa: N803
+        return {"QueueUrl": QueueName}
+
+    def send_message(self, QueueUrl, MessageBody):  # noqa: N803
+        self.sent.append(json.loads(MessageBody))
+
+
+def _runner(answers, records):
+    from sandbox.pipeline.invoke import Invocation
+    from sandbox.pipeline.lambda_runner import LambdaRunner, ShardState
+
+    clients = {"kinesis": _FakeKinesis(records), "sqs": _FakeSqs()}
+    runner = LambdaRunner(clients, {}, "us-east-1", None, None, log=lambda line: None)
+    batches = []
+
+    def run(function, event, source, count):
+        batches.append([item["kinesis"]["sequenceNumber"] for item in event["Records"]])
+        answer = answers.pop(0) if answers else {"batchItemFailures": []}
+        return Invocation(answer != "error", None if answer == "error" else answer, 0.0)
+
+    runner.run = run
+    return runner, ShardState(iterator="first"), batches, clients
+
+
+MAPPING = {"UUID": "u", "FunctionArn": "arn:aws:lambda:us-east-1:1:function:f", "BatchSize": 10,
+           "FunctionResponseTypes": ["ReportBatchItemFailures"], "MaximumRetryAttempts": 1,
+           "BisectBatchOnFunctionError": True,
+           "DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:1:dlq"}}}
+
+
+def test_partial_failure_retries_from_lowest_failed_sequence():
+    failed_12 = {"batchItemFailures": [{"itemIdentifier": "12"}]}
+    runner, state, batches, _clients = _runner([failed_12], _records(11, 12, 13))
+    for _unused in range(3):
+        runner._process_shard(MAPPING, {}, "arn:s", "shardId-0", state)
+    assert batches == [["11", "12", "13"], ["12", "13"]]
+    assert state.pending == []
+
+
+def test_errors_bisect_then_go_to_on_failure_destination():
+    runner, state, batches, clients = _runner(["error", "error"], _records(1, 2, 3, 4))
+    for _unused in range(4):
+        runner._process_shard(MAPPING, {}, "arn:s", "shardId-0", state)
+    assert batches[:3] == [["1", "2", "3", "4"], ["1", "2"], ["3", "4"]]
+    assert clients["sqs"].sent[0]["KinesisBatchInfo"]["startSequenceNumber"] == "1"
+    assert clients["sqs"].sent[0]["KinesisBatchInfo"]["batchSize"] == 2
+    assert state.pending == []
