@@ -42,7 +42,7 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def playbook(env: dict, inventory: Path, path: Path, forks: int, extra: list[str]) -> dict:
+def playbook(env: dict, inventory: Path, path: Path, forks: int, extra: list[str], required: bool = True) -> dict:
     endpoint = env["aws"]["endpoint_url"]
     control(endpoint, {"reset_stats": True})
     cpu, start = children_cpu(), time.monotonic()
@@ -52,7 +52,11 @@ def playbook(env: dict, inventory: Path, path: Path, forks: int, extra: list[str
         env=ansible_env(env, {"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default"}), cwd=CHECKOUT,
         capture_output=True, text=True, check=False)
     wall, cpu = time.monotonic() - start, children_cpu() - cpu
-    if done.returncode != 0:
+    if done.returncode != 0 and not required:
+        fatal = [line for line in done.stdout.splitlines() if line.startswith("fatal:")]
+        print(f"  {path.name} failed (rc {done.returncode}); the report reads the fleet as it is: {fatal[:3]}",
+              flush=True)
+    elif done.returncode != 0:
         sys.exit(f"{path.name} failed (rc {done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
     stats = control(endpoint)["stats"]
     return {"wall": wall, "cpu": cpu, "reads": stats["reads"], "writes": stats["writes"],
@@ -68,7 +72,7 @@ def measure(size: int, args) -> dict:
             shutil.copytree(CHECKOUT / "inventories" / "sandbox" / "group_vars", inventory / "group_vars")
             fleet.ensure(env, size, inventory / "fleet.yml")
             if args.converge:
-                playbook(env, inventory, ENABLE, args.forks, [])
+                playbook(env, inventory, ENABLE, args.forks, [], required=False)
             report = ["-e", f"dbaudit_report_dir={tmp}/report", "-e", "dbaudit_fail_on_drift=false"]
             playbook(env, inventory, REPORT, args.forks, report)
             return playbook(env, inventory, REPORT, args.forks, report)
