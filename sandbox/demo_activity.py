@@ -98,7 +98,7 @@ def main() -> int:
         print("  " + line)
     group = f"/aws/rds/cluster/{cluster_id}/postgresql"
     shipped: list = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not shipped:
         time.sleep(1)
         try:
@@ -112,14 +112,16 @@ def main() -> int:
     if url is None:
         print("\nalerting is not deployed on the sandbox yet: no inbox to read")
         return 0
-    deadline = time.monotonic() + 20
+    # Alerts come from two paths (the pgAudit log via audit_alert, the activity stream via das_decrypt):
+    # wait up to a minute for both.
+    deadline = time.monotonic() + 60
     alerts: list[str] = []
-    while time.monotonic() < deadline and not alerts:
-        alerts = _inbox(env, url)
+    while time.monotonic() < deadline and len(alerts) < 2:
+        alerts += _inbox(env, url)
     print(f"\nalerts in the demo inbox ({INBOX_QUEUE}): {len(alerts)}")
     for alert in alerts:
         print("-" * 60 + "\n" + alert)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     grants: list = []
     while time.monotonic() < deadline and not grants:
         events = delivered_events(env)

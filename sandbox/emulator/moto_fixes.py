@@ -43,7 +43,36 @@ def model_data(self: MotoAPIResponse, request: Any, full_url: str, headers: Any)
     return 200, {"Content-Type": "application/javascript"}, json.dumps(results)
 
 
+def _applies_over_tls(statement: dict[str, Any]) -> bool:
+    """False for a statement that only applies without TLS (``Bool aws:SecureTransport false``)."""
+    for operator, conditions in (statement.get("Condition") or {}).items():
+        if operator.startswith("Bool") and str((conditions or {}).get("aws:SecureTransport", "")).lower() == "false":
+            return False
+    return True
+
+
+def bucket_permission(self: Any, action: str, resource: str) -> Any:
+    """moto's bucket policy check, with the requests taken as made over TLS.
+
+    moto ignores a statement's Condition, so the usual TLS-only statement (Deny s3:* when
+    aws:SecureTransport is false) denies every object read. The emulator stands in for AWS's HTTPS
+    endpoints, so such statements never apply; the rest of the policy is evaluated by moto as before.
+    """
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy.decode())
+    statements = document.get("Statement") or []
+    statements = [statements] if isinstance(statements, dict) else statements
+    document["Statement"] = [statement for statement in statements if _applies_over_tls(statement)]
+    return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+
+
 def install() -> None:
+    from moto.s3.models import FakeBucket
+
+    FakeBucket.get_permission = bucket_permission  # type: ignore[method-assign]
     # moto_api's URL map binds response_instance.model_data when it is first imported, which is
     # when the server builds the moto_api app for the first request: after this install().
     MotoAPIResponse.model_data = model_data  # type: ignore[method-assign]
