@@ -32,4 +32,4 @@ def test_molecule_scenario(scenario, sandbox_env):
 
 def test_every_role_with_aws_or_database_tasks_has_a_scenario():
     with_scenario = {path.parts[-4] for path in SCENARIOS}
-    assert {"das_alerting", "pgaudit_alerting"} <= with_scenario
+    assert {"activity_stream", "das_alerting", "pgaudit", "pgaudit_alerting"} <= with_scenario
