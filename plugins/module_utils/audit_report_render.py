@@ -31,9 +31,12 @@ COLUMNS = (
 
 
 def role_settings(database_facts: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The pgAudit settings of roles, everywhere or in the databases that were read (a server that holds
+    other clusters' databases too, as the sandbox's does, keeps theirs out of this cluster's row)."""
+    databases = (database_facts or {}).get("databases") or {}
     found = []
     for entry in (database_facts or {}).get("settings") or []:
-        if entry.get("role") is None:
+        if entry.get("role") is None or (entry.get("database") is not None and entry["database"] not in databases):
             continue
         log = (entry.get("settings") or {}).get("pgaudit.log", {}).get("value")
         found.append({"role": entry["role"], "database": entry.get("database"), "pgaudit.log": log,

@@ -1,0 +1,112 @@
+"""module_utils.audit_drift and audit_report_render: each difference from policy as one sentence naming both
+values, nothing when everything matches, and the report rendered with every value escaped."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils import audit_drift  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.module_utils import audit_report_render  # noqa: E402
+
+POLICY = {
+    "preload_libraries": ["pgaudit"], "parameters": {"pgaudit.log": "none", "pgaudit.log_catalog": 0,
+                                                     "pgaudit.role": "rds_pgaudit"},
+    "reboot_policy": "rolling", "log_export": True, "log_retention_days": 30, "databases": ["orders"],
+    "role_policies": [{"role": "app", "database": "orders", "profile": "baseline",
+                       "settings": {"log": ["role", "ddl"], "log_relation": False}}],
+    "das_enabled": True, "das_mode": "async", "pgaudit_alerting": True, "das_alerting": True,
+}
+
+
+def aws(**overrides):
+    facts = {
+        "found": True,
+        "parameter_group": {"name": "orders-dbaudit", "shared_preload_libraries": ["pg_stat_statements", "pgaudit"],
+                            "pgaudit_parameters": {"pgaudit.log": "none", "pgaudit.log_catalog": "0",
+                                                   "pgaudit.role": "rds_pgaudit"}},
+        "pending_reboot": [], "log_export": True,
+        "log_group": {"name": "/aws/rds/cluster/orders/postgresql", "exists": True, "retention_days": 30},
+        "activity_stream": {"status": "started", "mode": "async"},
+        "alerting": {"subscription_filters": [{"name": "f"}], "event_source_mappings": [{"uuid": "u"}]},
+    }
+    facts.update(overrides)
+    return facts
+
+
+def database(**overrides):
+    facts = {
+        "preloaded": True, "shared_preload_libraries": ["pgaudit"],
+        "databases": {"orders": {"installed_version": "1.7"}},
+        "settings": [{"scope": "server", "role": None, "database": None, "settings": {}},
+                     {"scope": "role_in_database", "role": "app", "database": "orders",
+                      "settings": {"pgaudit.log": {"value": "ddl, role"}, "pgaudit.log_relation": {"value": "off"}}}],
+    }
+    facts.update(overrides)
+    return facts
+
+
+def test_a_cluster_as_its_policy_says_has_no_drift():
+    assert audit_drift.cluster_drift(POLICY, aws(), database()) == []
+
+
+def test_parameter_group_drift_names_both_values():
+    group = {"name": "g", "shared_preload_libraries": ["pg_stat_statements"],
+             "pgaudit_parameters": {"pgaudit.log": "ddl", "pgaudit.role": "rds_pgaudit"}}
+    assert audit_drift.parameter_drift(POLICY, aws(parameter_group=group)) == [
+        "parameter group g: shared_preload_libraries 'pg_stat_statements' lacks pgaudit",
+        "parameter group g: pgaudit.log is ddl (policy: none)",
+        "parameter group g: pgaudit.log_catalog is not set (policy: 0)",
+    ]
+
+
+def test_pending_reboot_is_drift_only_when_the_policy_reboots_now():
+    pending = aws(pending_reboot=["orders-1"])
+    assert audit_drift.parameter_drift(POLICY, pending) == [
+        "instances pending a reboot to apply the parameter group: orders-1"]
+    assert audit_drift.parameter_drift(dict(POLICY, reboot_policy="next_maintenance_window"), pending) == []
+
+
+def test_log_export_and_retention():
+    off = aws(log_export=False, log_group={"name": "/g", "exists": True, "retention_days": 7})
+    assert audit_drift.log_drift(POLICY, off) == ["postgresql log export is off",
+                                                  "log group /g keeps 7 days (policy: 30)"]
+    assert audit_drift.log_drift(dict(POLICY, log_export=False), off) == []
+
+
+def test_database_drift():
+    assert audit_drift.database_drift(POLICY, {"failed": False, "msg": "timeout"}) == [
+        "cannot read the databases: timeout"]
+    reset = database(databases={"orders": {"installed_version": None}},
+                     settings=[{"scope": "role_in_database", "role": "app", "database": "orders",
+                                "settings": {"pgaudit.log": {"value": "role"}}}])
+    assert audit_drift.database_drift(POLICY, reset) == [
+        "database orders: the pgaudit extension is not installed",
+        "role app in database orders: pgaudit.log is role (profile baseline: role,ddl)",
+        "role app in database orders: pgaudit.log_relation is not set (profile baseline: off)",
+    ]
+
+
+def test_stream_alerting_and_missing_cluster():
+    assert audit_drift.stream_drift(POLICY, aws(activity_stream={"status": "stopped"})) == [
+        "activity stream is stopped (policy: started)"]
+    assert audit_drift.stream_drift(POLICY, aws(activity_stream={"status": "started", "mode": "sync"})) == [
+        "activity stream runs in mode sync (policy: async)"]
+    assert audit_drift.alerting_drift(POLICY, aws(alerting={})) == [
+        "no alert subscription on the postgresql log group", "no function reads the activity stream"]
+    assert audit_drift.cluster_drift(POLICY, {"found": False}, None) == ["cluster not found"]
+
+
+def test_rendered_report_escapes_values_and_keeps_other_databases_out():
+    facts = database(settings=database()["settings"] + [
+        {"scope": "role_in_database", "role": "app", "database": "someone_else", "settings": {}}])
+    row = audit_report_render.row("<script>x</script>", "orders", aws(), facts, ["a <b> drift"])
+    assert [s["database"] for s in row["role_settings"]] == ["orders"]
+    report = {"generated": "now", "clusters": [row], "clusters_with_drift": 1}
+    page = audit_report_render.html_page(report)
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page and "a &lt;b&gt; drift" in page
+    markdown = audit_report_render.markdown(report)
+    assert markdown.count("\n| ") == 2 and "1 with drift" in markdown
