@@ -95,12 +95,9 @@ def database_drift(policy: Dict[str, Any], database_facts: Optional[Dict[str, An
         where = "role %s" % rule["role"] + (" in database %s" % rule["database"] if rule.get("database") else "")
         stored = stored_settings(database_facts, rule["role"], rule.get("database"))
         for _verb, name, value in plan_changes(stored, rule.get("settings") or {}):
-            if name in stored:
-                drift.append("%s: %s is %s (profile %s: %s)" % (where, full_name(name), stored[name],
-                                                               rule.get("profile"), shown(value)))
-            else:
-                drift.append("%s: %s is not set (profile %s: %s)" % (where, full_name(name), rule.get("profile"),
-                                                                    shown(value)))
+            now = "is %s" % stored[name] if name in stored else "is not set"
+            profile = "profile %s: %s" % (rule.get("profile"), shown(value))
+            drift.append("%s: %s %s (%s)" % (where, full_name(name), now, profile))
     return drift
 
 

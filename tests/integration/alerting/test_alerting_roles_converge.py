@@ -165,9 +165,8 @@ def test_das_policies_least_privilege(das, sandbox_env):
     assert sorted(as_list(by_sid["ReadActivityStreams"]["Resource"])) == sorted(
         f"arn:aws:kinesis:{das['region']}:{das['account']}:stream/{c['ActivityStreamKinesisStreamName']}"
         for c in described)
-    assert sorted(as_list(by_sid["DecryptActivityDataKeys"]["Condition"]["StringEquals"]
-                          ["kms:EncryptionContext:aws:rds:dbc-id"])) == sorted(c["DbClusterResourceId"]
-                                                                              for c in described)
+    pinned = by_sid["DecryptActivityDataKeys"]["Condition"]["StringEquals"]["kms:EncryptionContext:aws:rds:dbc-id"]
+    assert sorted(as_list(pinned)) == sorted(c["DbClusterResourceId"] for c in described)
     assert by_sid["DeliverEvents"]["Resource"] == \
         f"arn:aws:firehose:{das['region']}:{das['account']}:deliverystream/{das['delivery']}"
     assert by_sid["PublishAlerts"]["Resource"] == das["topic_arn"]
