@@ -6,6 +6,9 @@ import shutil
 
 from harness import CHECKOUT, run_playbook, wait_for
 
+from sandbox.demo_activity import delivered_events
+from sandbox.inbox import read_messages
+
 PLAYBOOK = CHECKOUT / "playbooks" / "enable_audit.yml"
 
 
@@ -72,6 +75,24 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
         "the GRANT by app_user was not audited"
     audit = [line for line in "".join(seen).splitlines() if "AUDIT:" in line and "app_user@" in line]
     assert [line.split(",")[3:5] for line in audit] == [["ROLE", "GRANT"]], audit
+
+    # End to end through the alerting that enable_audit deployed (the sandbox pipeline plays Lambda, Kinesis
+    # and the log subscription): the GRANT alerts from both paths, the SELECT from none, and the decrypted
+    # activity stream events reach S3 through Firehose.
+    sqs = aws_client("sqs")
+    inbox = sqs.get_queue_url(QueueName=fleet.INBOX_QUEUE)["QueueUrl"]
+    alerts: list[dict] = []
+    wait_for(lambda: alerts.extend(read_messages(sqs, inbox)) or len(alerts) >= 2, timeout=120)
+    grant_alerts = [a for a in alerts if "GRANT by app_user" in (a["subject"] or "")]
+    paths = sorted(line.split("(")[-1].rstrip(").") for a in grant_alerts for line in a["message"].splitlines()
+                   if line.startswith("Audit rule"))
+    assert paths == ["Database Activity Stream", "pgAudit log"], alerts
+    assert not [a for a in alerts if "SELECT count(*)" in a["message"]], alerts
+    def granted():
+        return [e for e in delivered_events(sandbox_env) if "GRANT SELECT ON orders" in str(e.get("commandText"))]
+
+    delivered = wait_for(granted, timeout=90, interval=2)
+    assert [e["dbUserName"] for e in delivered] == ["app_user"], delivered
 
     second = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory)
     assert second.rc == 0, second.explain()
