@@ -16,6 +16,7 @@ import boto3
 import psycopg2
 
 from . import fleet, state
+from .inbox import format_messages, read_messages
 from .pipeline.server_log import parse_entries
 
 INBOX_QUEUE = fleet.INBOX_QUEUE
@@ -46,20 +47,6 @@ def _inbox_url(env: dict) -> str | None:
         return sqs.get_queue_url(QueueName=INBOX_QUEUE)["QueueUrl"]
     except sqs.exceptions.QueueDoesNotExist:
         return None
-
-
-def _inbox(env: dict, url: str) -> list[str]:
-    sqs = _client(env, "sqs")
-    messages = []
-    for _unused in range(5):
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-        for message in got:
-            body = json.loads(message["Body"])
-            messages.append(f"Subject: {body.get('Subject')}\n{body.get('Message')}")
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        if not got and messages:
-            break
-    return messages
 
 
 def delivered_events(env: dict, bucket_prefix: str = "dbaudit-das-activity") -> list[dict]:
@@ -115,12 +102,12 @@ def main() -> int:
     # Alerts come from two paths (the pgAudit log via audit_alert, the activity stream via das_decrypt):
     # wait up to a minute for both.
     deadline = time.monotonic() + 60
-    alerts: list[str] = []
+    alerts: list[dict] = []
     while time.monotonic() < deadline and len(alerts) < 2:
-        alerts += _inbox(env, url)
+        alerts += read_messages(_client(env, "sqs"), url)
     print(f"\nalerts in the demo inbox ({INBOX_QUEUE}): {len(alerts)}")
     for alert in alerts:
-        print("-" * 60 + "\n" + alert)
+        print("-" * 60 + "\n" + format_messages([alert]))
     deadline = time.monotonic() + 60
     grants: list = []
     while time.monotonic() < deadline and not grants:
