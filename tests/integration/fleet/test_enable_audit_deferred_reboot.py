@@ -14,8 +14,8 @@ REPORT = CHECKOUT / "playbooks" / "audit_report.yml"
 WAIT = "dbaudit.postgresql.pgaudit : Database steps wait for the reboot the policy defers"
 
 
-def test_deferred_reboot_leaves_instances_pending_and_database_steps_waiting(sandbox_env, aws_client, tmp_path,
-                                                                          unique_name):
+def test_deferred_reboot_leaves_instances_pending_and_database_steps_waiting(
+        sandbox_env, aws_client, tmp_path, unique_name):
     rds = aws_client("rds")
     name = unique_name("deferred-")
     make_cluster(rds, name)

@@ -88,6 +88,7 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
                    if line.startswith("Audit rule"))
     assert paths == ["Database Activity Stream", "pgAudit log"], alerts
     assert not [a for a in alerts if "SELECT count(*)" in a["message"]], alerts
+
     def granted():
         return [e for e in delivered_events(sandbox_env) if "GRANT SELECT ON orders" in str(e.get("commandText"))]
 
