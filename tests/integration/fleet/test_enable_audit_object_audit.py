@@ -4,7 +4,10 @@ changes nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+
+import psycopg2
 
 from fleet_testing import make_cluster, write_inventory
 from harness import CHECKOUT, run_playbook, wait_for
@@ -26,24 +29,31 @@ def test_object_audit_grants_make_table_reads_audited(sandbox_env, aws_client, p
         cursor.execute("CREATE TABLE payments (id int, amount numeric)")
         cursor.execute(sql.SQL("GRANT SELECT ON payments TO {}").format(sql.Identifier(reader)))
     make_cluster(aws_client("rds"), cluster)
-    inventory = tmp_path / "inventory.yml"
-    write_inventory(inventory, sandbox_env, {cluster: {
-        "dbaudit_databases": [database], "dbaudit_das_enabled": False,
-        "dbaudit_object_audit": [{"database": database, "tables": ["public.payments"], "privileges": ["SELECT"]}]}})
+    try:
+        inventory = tmp_path / "inventory.yml"
+        write_inventory(inventory, sandbox_env, {cluster: {
+            "dbaudit_databases": [database], "dbaudit_das_enabled": False,
+            "dbaudit_object_audit": [{"database": database, "tables": ["public.payments"], "privileges": ["SELECT"]}]}})
 
-    first = run_playbook(ENABLE, sandbox_env, inventory=inventory)
-    assert first.rc == 0, first.explain()
-    grant = first.result("dbaudit.postgresql.pgaudit : Object auditing (grants to the audit role on the tables "
-                         "whose statements are audited)", cluster)
-    assert grant["changed"], grant
+        first = run_playbook(ENABLE, sandbox_env, inventory=inventory)
+        assert first.rc == 0, first.explain()
+        grant = first.result("dbaudit.postgresql.pgaudit : Object auditing (grants to the audit role on the tables "
+                             "whose statements are audited)", cluster)
+        assert grant["changed"], grant
 
-    pg_log.read()
-    with pg_connect(dbname=database, user=reader, password="reader-pw").cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM payments")
-    seen: list[str] = []
-    wait_for(lambda: seen.append(pg_log.read()) or "OBJECT," in "".join(seen), timeout=15)
-    audit = [line for line in "".join(seen).splitlines() if "AUDIT:" in line and f"{reader}@" in line]
-    assert len(audit) == 1 and "AUDIT: OBJECT,1,1,READ,SELECT,TABLE,public.payments," in audit[0], audit
+        pg_log.read()
+        with pg_connect(dbname=database, user=reader, password="reader-pw").cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM payments")
+        seen: list[str] = []
+        wait_for(lambda: seen.append(pg_log.read()) or "OBJECT," in "".join(seen), timeout=15)
+        audit = [line for line in "".join(seen).splitlines() if "AUDIT:" in line and f"{reader}@" in line]
+        assert len(audit) == 1 and "AUDIT: OBJECT,1,1,READ,SELECT,TABLE,public.payments," in audit[0], audit
 
-    second = run_playbook(ENABLE, sandbox_env, inventory=inventory)
-    assert second.rc == 0 and second.changed(cluster) == 0, second.explain()
+        second = run_playbook(ENABLE, sandbox_env, inventory=inventory)
+        assert second.rc == 0 and second.changed(cluster) == 0, second.explain()
+    finally:
+        # The sandbox server is shared with later tests: leave no database whose pgaudit.role they would see.
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+        with contextlib.suppress(psycopg2.Error), admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(reader)))

@@ -47,9 +47,11 @@ def test_info_reports_versions_settings_at_every_scope_audit_roles_grants_and_pr
 
     assert info["databases"][database]["installed_version"] == "1.7"
     assert info["databases"][database]["schema"] == "public"
-    assert info["databases"][database]["audit_role_grants"] == {audit_role: {"public.cards": ["SELECT"]}}
-    assert info["databases"][bare] == {"installed_version": None, "schema": None,
-                                       "audit_role_grants": {audit_role: {}}}
+    # The sandbox server is shared: other tests may leave pgaudit.role set in their own databases, and
+    # every role named anywhere is reported, so only this test's audit role is compared.
+    assert info["databases"][database]["audit_role_grants"][audit_role] == {"public.cards": ["SELECT"]}
+    assert info["databases"][bare]["installed_version"] is None and info["databases"][bare]["schema"] is None
+    assert info["databases"][bare]["audit_role_grants"][audit_role] == {}
 
     scopes = {(s["scope"], s["role"], s["database"]): s["settings"] for s in info["settings"]}
     server = scopes[("server", None, None)]
