@@ -160,110 +160,11 @@ problems:
   sample: ["role 'app_user': pgaudit.logg is not a pgAudit setting (misspelled?)"]
 """
 
-from collections import OrderedDict
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import describe
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import full_name
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import version_text
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import all_stored_settings
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import alter_system_settings
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import connectable_databases
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import extension_state
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_settings
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_version
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import login_privileges
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import preload
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import server_settings
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import table_privileges
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import SqlSession
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connect
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_facts import server_facts
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import try_connect
-
-
-def scope_of(database, role):
-    if database is None and role is None:
-        return "all_roles"
-    if role is None:
-        return "database"
-    if database is None:
-        return "role"
-    return "role_in_database"
-
-
-def scope_label(entry):
-    """``role 'app' in database 'billing'``, ``database 'billing'``, ``all roles``, ``server``."""
-    if entry["scope"] == "all_roles":
-        return "all roles"
-    parts = []
-    if entry.get("role") is not None:
-        parts.append("role %r" % entry["role"])
-    if entry.get("database") is not None:
-        parts.append("database %r" % entry["database"])
-    return " in ".join(parts) or entry["scope"].replace("_", " ")
-
-
-def described(entries):
-    return OrderedDict((full_name(name), describe(name, value)) for name, value in entries.items())
-
-
-def problems_of(entry):
-    found = []
-    for name, facts in entry["settings"].items():
-        if not facts.get("known", True):
-            found.append("%s: %s is not a pgAudit setting (misspelled?)" % (scope_label(entry), name))
-        elif facts.get("error"):
-            found.append("%s: %s = %r: %s" % (scope_label(entry), name, facts["value"], facts["error"]))
-    return found
-
-
-def collect_settings(session):
-    scopes = []
-    server = server_settings(session)
-    server_entry = OrderedDict()
-    for name, facts in server.items():
-        entry = describe(name, facts["value"])
-        entry.update(source=facts["source"], default=facts["default"])
-        server_entry[name] = entry
-    scopes.append(dict(scope="server", database=None, role=None, settings=server_entry))
-    system = alter_system_settings(session)
-    if system:
-        scopes.append(dict(scope="alter_system", database=None, role=None, settings=described(system)))
-    for row in all_stored_settings(session):
-        scopes.append(dict(scope=scope_of(row["database"], row["role"]), database=row["database"], role=row["role"],
-                           settings=described(row["settings"])))
-    return scopes
-
-
-def audit_roles(session, scopes, extra):
-    named = OrderedDict()
-    if extra:
-        named[extra] = []
-    for entry in scopes:
-        value = entry["settings"].get("pgaudit.role", {}).get("value")
-        if value:
-            named.setdefault(value, []).append(scope_label(entry))
-    roles = []
-    for name, where in named.items():
-        found = role_row(session, name)
-        roles.append(dict(name=name, exists=found is not None, can_login=bool(found and found["can_login"]),
-                          set_at=where))
-    return roles
-
-
-def database_facts(module, database, roles):
-    conn, error = try_connect(module, dbname=database)
-    if conn is None:
-        return dict(error=error)
-    session = SqlSession(module, conn)
-    state = extension_state(session)
-    grants = OrderedDict((role["name"], table_privileges(session, role["name"])) for role in roles if role["exists"])
-    session.close()
-    return dict(installed_version=state["installed_version"], schema=state["schema"], audit_role_grants=grants)
 
 
 def main():
@@ -275,38 +176,10 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     ensure_psycopg2(module)
 
-    # Autocommit: a read-only module keeps no transaction open while it visits the other databases.
-    session = SqlSession(module, connect(module, autocommit=True))
-    loaded = preload(session)
-    login = login_privileges(session)
-    server = extension_state(session)
-    scopes = collect_settings(session)
-    roles = audit_roles(session, scopes, module.params["audit_role"])
-    databases = module.params["databases"] or connectable_databases(session)
-    defined = library_settings(session) or []
-    session.close()
-
-    problems = []
-    for entry in scopes:
-        problems.extend(problems_of(entry))
-    if not loaded["preloaded"]:
-        problems.insert(0, "pgaudit is not in shared_preload_libraries (%r): nothing is audited" % loaded["raw"])
-    for problem in problems:
+    facts = server_facts(module, module.params["databases"], module.params["audit_role"])
+    for problem in facts["problems"]:
         module.warn(problem)
-
-    module.exit_json(
-        changed=False,
-        preloaded=loaded["preloaded"],
-        shared_preload_libraries=loaded["shared_preload_libraries"],
-        library_version=version_text(library_version(server)) if library_version(server) else None,
-        available_versions=server["available_versions"],
-        library_settings=defined,
-        databases=OrderedDict((db, database_facts(module, db, roles)) for db in databases),
-        settings=scopes,
-        audit_roles=roles,
-        login=login,
-        problems=problems,
-    )
+    module.exit_json(changed=False, **facts)
 
 
 if __name__ == "__main__":

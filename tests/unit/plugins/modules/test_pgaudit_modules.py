@@ -12,7 +12,7 @@ CHECKOUT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 
 from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_extension as extension  # noqa: E402
-from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_info as info  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.module_utils import pgaudit_facts as info  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_object_audit as objects  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_settings as settings  # noqa: E402
 

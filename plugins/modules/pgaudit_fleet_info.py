@@ -1,0 +1,230 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: dbaudit.postgresql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Ansible modules import after DOCUMENTATION, EXAMPLES and RETURN.
+# ruff: noqa: E402
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: pgaudit_fleet_info
+short_description: Report pgAudit's state on many PostgreSQL servers at once
+version_added: 0.1.0
+description:
+  - Read-only. What M(dbaudit.postgresql.pgaudit_info) reports, for every server of a fleet in one task (run it
+    once, not per host), connecting to several servers at a time. C(audit_report.yml) and the preflight of
+    C(enable_audit.yml) use it so that reading a fleet costs one module run instead of one per cluster.
+  - A server that cannot be read (no connection, a failed query) is reported with C(failed) and C(msg); the
+    others are read all the same.
+  - The connection options at the top level are the defaults of every server; each entry of O(servers) may
+    override them.
+author:
+  - dbaudit.postgresql maintainers (@dbaudit)
+options:
+  servers:
+    description: The servers to read, each named (the name keys RV(servers)), with its connection options.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The name the server's facts are returned under (for example the inventory host).
+        type: str
+        required: true
+      login_host:
+        description: As O(login_host).
+        type: str
+      login_port:
+        description: As O(login_port).
+        type: int
+      login_user:
+        description: As O(login_user).
+        type: str
+      login_password:
+        description: As O(login_password).
+        type: str
+      login_db:
+        description: As O(login_db).
+        type: str
+      login_unix_socket:
+        description: As O(login_unix_socket).
+        type: str
+      ssl_mode:
+        description: As O(ssl_mode).
+        type: str
+        choices: [allow, disable, prefer, require, verify-ca, verify-full]
+      ca_cert:
+        description: As O(ca_cert).
+        type: path
+      connect_params:
+        description: As O(connect_params).
+        type: dict
+      login_iam_auth:
+        description: As O(login_iam_auth).
+        type: bool
+      databases:
+        description: As O(databases), for this server.
+        type: list
+        elements: str
+      audit_role:
+        description: As O(audit_role), for this server.
+        type: str
+  databases:
+    description:
+      - The databases to report extension and object auditing facts for, on every server that does not name its
+        own. Defaults to every database that allows connections (templates excluded).
+    type: list
+    elements: str
+  audit_role:
+    description:
+      - An audit role to report on even if no C(pgaudit.role) setting names it, on every server that does not
+        name its own.
+    type: str
+  parallel:
+    description: How many servers are read at a time.
+    type: int
+    default: 8
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+notes:
+  - Problems found on a server (misspelled settings, pgAudit not preloaded) are returned in its C(problems), not
+    raised as warnings, so that a fleet's report is not buried in them.
+seealso:
+  - module: dbaudit.postgresql.pgaudit_info
+extends_documentation_fragment:
+  - dbaudit.postgresql.postgres
+"""
+
+EXAMPLES = r"""
+- name: Read pgAudit on two clusters
+  dbaudit.postgresql.pgaudit_fleet_info:
+    login_user: audit_admin
+    login_password: "{{ audit_admin_password }}"
+    databases: [postgres]
+    servers:
+      - name: billing-prod
+        login_host: billing-prod.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com
+        databases: [billing]
+      - name: ledger-prod
+        login_host: ledger-prod.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com
+  run_once: true
+  register: fleet
+
+- name: Servers where pgAudit is not loaded
+  ansible.builtin.debug:
+    msg: "{{ fleet.servers | dict2items | rejectattr('value.failed', 'defined')
+             | rejectattr('value.preloaded') | map(attribute='key') }}"
+  run_once: true
+"""
+
+RETURN = r"""
+servers:
+  description:
+    - Per server name, what M(dbaudit.postgresql.pgaudit_info) returns (C(preloaded), C(shared_preload_libraries),
+      C(library_version), C(available_versions), C(library_settings), C(databases), C(settings), C(audit_roles),
+      C(login), C(problems)); or C(failed) true and C(msg) when the server could not be read.
+  returned: always
+  type: dict
+  sample: {"billing-prod": {"preloaded": true, "library_version": "1.7", "problems": []},
+           "ledger-prod": {"failed": true, "msg": "Could not connect to PostgreSQL at 10.0.0.5:5432 ..."}}
+failed_servers:
+  description: The servers that could not be read.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ledger-prod"]
+"""
+
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_facts import server_facts
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
+
+# The connection options a server entry may override, with the type each has at the top level.
+SERVER_OPTIONS = ("login_host", "login_port", "login_user", "login_password", "login_db", "login_unix_socket",
+                  "ssl_mode", "ca_cert", "connect_params", "login_iam_auth")
+
+
+class ServerReadFailed(Exception):
+    pass
+
+
+class ServerModule(object):
+    """Stands in for the module while one server is read: its own connection options, and a failure
+    that ends this server's read (raised) instead of the whole module's."""
+
+    check_mode = True
+
+    def __init__(self, params):
+        self.params = params
+
+    def fail_json(self, msg, **kwargs):
+        raise ServerReadFailed(msg)
+
+
+def server_argument_spec():
+    spec = OrderedDict(name=dict(type="str", required=True))
+    for option in SERVER_OPTIONS:
+        entry = dict((k, v) for k, v in postgres_argument_spec()[option].items() if k not in ("default", "fallback"))
+        spec[option] = entry
+    spec.update(databases=dict(type="list", elements="str"), audit_role=dict(type="str"))
+    return spec
+
+
+def server_params(defaults, server):
+    params = dict(defaults)
+    params.update((option, server[option]) for option in SERVER_OPTIONS if server.get(option) is not None)
+    return params
+
+
+def read_server(defaults, server):
+    try:
+        return server_facts(ServerModule(server_params(defaults, server)),
+                            server.get("databases") or defaults["databases"],
+                            server.get("audit_role") or defaults["audit_role"])
+    except ServerReadFailed as e:
+        return OrderedDict(failed=True, msg=str(e))
+
+
+def main():
+    argument_spec = postgres_argument_spec()
+    argument_spec.update(
+        servers=dict(type="list", elements="dict", required=True, options=server_argument_spec()),
+        databases=dict(type="list", elements="str"),
+        audit_role=dict(type="str"),
+        parallel=dict(type="int", default=8),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    servers = module.params["servers"]
+    names = [server["name"] for server in servers]
+    repeated = sorted(set(name for name in names if names.count(name) > 1))
+    if repeated:
+        module.fail_json(msg="servers: each name must be given once; repeated: %s" % ", ".join(repeated))
+    if module.params["parallel"] < 1:
+        module.fail_json(msg="parallel must be at least 1, got %d" % module.params["parallel"])
+    ensure_psycopg2(module)
+
+    with ThreadPoolExecutor(max_workers=min(module.params["parallel"], max(len(servers), 1))) as pool:
+        results = list(pool.map(lambda server: read_server(module.params, server), servers))
+    facts = OrderedDict(zip(names, results))
+    module.exit_json(changed=False, servers=facts,
+                     failed_servers=[name for name, result in facts.items() if result.get("failed")])
+
+
+if __name__ == "__main__":
+    main()
