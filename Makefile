@@ -37,7 +37,7 @@ sanity:
 	@scripts/sanity.sh
 
 ansible-lint:
-	@PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg $(BIN)/ansible-lint --offline
+	@PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg ANSIBLE_HOME=$(CURDIR)/.venv/ansible-home $(BIN)/ansible-lint --offline
 
 lint: ruff sanity ansible-lint
 

@@ -5,6 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(pwd)/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$(pwd)/ansible.cfg"
+# Ansible's home (~/.ansible) inside the venv: a copy of this collection installed in the user's home (by an
+# older molecule run, say) would otherwise shadow the checkout for ansible-lint.
+export ANSIBLE_HOME="$(pwd)/.venv/ansible-home"
 failed=()
 step() {
   local name="$1"; shift

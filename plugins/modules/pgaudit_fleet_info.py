@@ -220,8 +220,7 @@ def main():
     ensure_psycopg2(module)
 
     with ThreadPoolExecutor(max_workers=min(module.params["parallel"], max(len(servers), 1))) as pool:
-        results = list(pool.map(lambda server: read_server(module.params, server), servers))
-    facts = OrderedDict(zip(names, results))
+        facts = OrderedDict(pool.map(lambda server: (server["name"], read_server(module.params, server)), servers))
     module.exit_json(changed=False, servers=facts,
                      failed_servers=[name for name, result in facts.items() if result.get("failed")])
 
