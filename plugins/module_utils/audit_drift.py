@@ -92,8 +92,8 @@ def database_drift(policy: Dict[str, Any], database_facts: Optional[Dict[str, An
         elif not facts.get("installed_version"):
             drift.append("database %s: the pgaudit extension is not installed" % name)
     for rule in policy.get("role_policies") or []:
-        where = "role %s" % rule["role"] + (" in database %s" % rule["database"] if rule.get("database") else "")
-        stored = stored_settings(database_facts, rule["role"], rule.get("database"))
+        where = " in ".join("%s %s" % (kind, rule[kind]) for kind in ("role", "database") if rule.get(kind))
+        stored = stored_settings(database_facts, rule.get("role"), rule.get("database"))
         for _verb, name, value in plan_changes(stored, rule.get("settings") or {}):
             now = "is %s" % stored[name] if name in stored else "is not set"
             profile = "profile %s: %s" % (rule.get("profile"), shown(value))

@@ -22,7 +22,7 @@ COLUMNS = (
     ("pgaudit_preloaded", "pgAudit loaded"),
     ("pending_reboot", "Pending reboot"),
     ("extension", "Extension per database"),
-    ("role_settings", "pgaudit.log per role"),
+    ("role_settings", "pgaudit.log per role / database"),
     ("log_export", "Log export"),
     ("activity_stream", "Activity stream"),
     ("alerting", "Alerting"),
@@ -31,12 +31,14 @@ COLUMNS = (
 
 
 def role_settings(database_facts: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The pgAudit settings of roles, everywhere or in the databases that were read (a server that holds
-    other clusters' databases too, as the sandbox's does, keeps theirs out of this cluster's row)."""
+    """The pgAudit settings of roles (everywhere or in a database) and of databases (for every role), in the
+    databases that were read (a server that holds other clusters' databases too, as the sandbox's does,
+    keeps theirs out of this cluster's row)."""
     databases = (database_facts or {}).get("databases") or {}
     found = []
     for entry in (database_facts or {}).get("settings") or []:
-        if entry.get("role") is None or (entry.get("database") is not None and entry["database"] not in databases):
+        if entry.get("scope") not in ("role", "database", "role_in_database") or (
+                entry.get("database") is not None and entry["database"] not in databases):
             continue
         log = (entry.get("settings") or {}).get("pgaudit.log", {}).get("value")
         found.append({"role": entry["role"], "database": entry.get("database"), "pgaudit.log": log,
@@ -80,8 +82,8 @@ def cell(key: str, value: Any) -> str:
     if key == "extension":
         return ", ".join("%s %s" % (db, version or "missing") for db, version in value.items()) or "-"
     if key == "role_settings":
-        return ", ".join("%s%s: %s" % (s["role"], "@" + s["database"] if s.get("database") else "",
-                                       s.get("pgaudit.log") or "-") for s in value) or "-"
+        return ", ".join("%s: %s" % ("@".join(part for part in (s["role"], s.get("database")) if part),
+                                     s.get("pgaudit.log") or "-") for s in value) or "-"
     if key == "activity_stream":
         return "%s%s" % (value.get("status") or "-", " (%s)" % value["mode"] if value.get("mode") else "")
     if key == "alerting":

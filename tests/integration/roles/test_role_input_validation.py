@@ -30,6 +30,9 @@ CASES = {
     "pgaudit-policy-without-profile": (
         "pgaudit", {"dbaudit_role_policies": [{"role": "app_user"}]},
         ["missing required arguments: profile", "dbaudit_role_policies"]),
+    "pgaudit-policy-without-role-or-database": (
+        "pgaudit", {"dbaudit_role_policies": [{"profile": "baseline"}]},
+        ["one of the following is required: role, database", "dbaudit_role_policies"]),
     "activity-stream-state-not-a-choice": (
         "activity_stream", {"dbaudit_das_state": "running"},
         ["dbaudit_das_state", "must be one of: started, stopped"]),

@@ -110,3 +110,17 @@ def test_rendered_report_escapes_values_and_keeps_other_databases_out():
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page and "a &lt;b&gt; drift" in page
     markdown = audit_report_render.markdown(report)
     assert markdown.count("\n| ") == 2 and "1 with drift" in markdown
+
+
+def test_database_policy_without_role_is_compared_with_the_database_scope():
+    policy = dict(POLICY, role_policies=[{"database": "orders", "profile": "strict", "settings": {"log": ["write"]}}])
+    stored = database(settings=[
+        {"scope": "role_in_database", "role": "app", "database": "orders",
+         "settings": {"pgaudit.log": {"value": "write"}}},
+        {"scope": "database", "role": None, "database": "orders", "settings": {"pgaudit.log": {"value": "ddl"}}}])
+    assert audit_drift.database_drift(policy, stored) == [
+        "database orders: pgaudit.log is ddl (profile strict: write)"]
+    row = audit_report_render.row("orders", "orders", aws(), stored, [])
+    assert [(s["role"], s["database"], s["pgaudit.log"]) for s in row["role_settings"]] == [
+        ("app", "orders", "write"), (None, "orders", "ddl")]
+    assert audit_report_render.cell("role_settings", row["role_settings"]) == "app@orders: write, orders: ddl"
