@@ -9,7 +9,8 @@ runs twice and the second run is the one printed (the first warms the controller
 controller CPU seconds (ansible-playbook and every module process it ran), AWS API calls per cluster as the
 emulator counted them (reads and writes; the sandbox pipeline's own calls are left out), and the wall-time
 ratio of the largest fleet to the smallest (target: 50 clusters <= 3x the time of 1: the AWS side is read
-in bulk by one rds_fleet_audit_info call; pgaudit_info still runs once per cluster, as connections differ).
+in bulk by one rds_fleet_audit_info call, the databases by one pgaudit_fleet_info call, and the policy of
+every cluster is one task per role, so no task runs once per cluster).
 """
 
 from __future__ import annotations

@@ -7,12 +7,14 @@
 of the clusters, each cluster parameter group described once however many clusters share it (only the
 parameters set by the user: what is not set is the engine default, which never preloads pgAudit), the
 log groups under ``/aws/rds/cluster/`` listed once, one subscription filter listing per existing log group,
-and every Lambda event source mapping listed once. Every call is counted per operation."""
+and every Lambda event source mapping listed once. The per-group reads run several at a time (boto3's
+clients are thread-safe). Every call is counted per operation."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from typing import Dict
 from typing import List
@@ -29,6 +31,23 @@ LOG_GROUP_PREFIX = "/aws/rds/cluster/"
 
 def count(calls: Dict[str, int], operation: str) -> None:
     calls[operation] = calls.get(operation, 0) + 1
+
+
+def read_each(read, client, names: List[str], calls: Dict[str, int], parallel: int) -> Dict[str, Any]:
+    """``read(client, name, calls)`` for every name, ``parallel`` at a time; the results by name. Each read
+    counts into a dict of its own, added to ``calls`` at the end."""
+
+    def one(name):
+        own = {}  # type: Dict[str, int]
+        return name, read(client, name, own), own
+
+    results = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(names)))) as pool:
+        for name, result, own in pool.map(one, names):
+            results[name] = result
+            for operation, made in own.items():
+                calls[operation] = calls.get(operation, 0) + made
+    return results
 
 
 def log_group_name(cluster_identifier: str) -> str:
@@ -121,18 +140,16 @@ def cluster_facts(identifier: str, cluster: Optional[Dict], groups: Dict[str, Di
     }
 
 
-def read_fleet(rds, logs, lambda_client, identifiers: List[str]) -> Dict[str, Any]:
+def read_fleet(rds, logs, lambda_client, identifiers: List[str], parallel: int = 8) -> Dict[str, Any]:
     """Per cluster, its audit state on the AWS side, and the calls made."""
     calls = {}  # type: Dict[str, int]
     clusters = describe_clusters(rds, identifiers, calls=calls)
-    groups = {}  # type: Dict[str, Dict[str, Any]]
-    for name in sorted(set(c.get("DBClusterParameterGroup") for c in clusters.values()) - {None}):
-        groups[name] = group_facts(name, user_parameters(rds, name, calls))
+    names = sorted(set(c.get("DBClusterParameterGroup") for c in clusters.values()) - {None})
+    parameters = read_each(user_parameters, rds, names, calls, parallel)
+    groups = dict((name, group_facts(name, parameters[name])) for name in names)
     known_log_groups = log_groups(logs, calls)
-    filters = {}  # type: Dict[str, List[Dict[str, Any]]]
-    for identifier in sorted(set(identifiers)):
-        if log_group_name(identifier) in known_log_groups:
-            filters[log_group_name(identifier)] = subscription_filters(logs, log_group_name(identifier), calls)
+    existing = [log_group_name(i) for i in sorted(set(identifiers)) if log_group_name(i) in known_log_groups]
+    filters = read_each(subscription_filters, logs, existing, calls, parallel)
     mappings = event_source_mappings(lambda_client, calls)
     facts = dict((identifier, cluster_facts(identifier, clusters.get(identifier), groups, known_log_groups,
                                             filters, mappings)) for identifier in identifiers)

@@ -104,14 +104,22 @@ def audit_roles(session, scopes, extra):
     return roles
 
 
-def database_facts(module, database, roles):
-    conn, error = try_connect(module, dbname=database)
-    if conn is None:
-        return dict(error=error)
-    session = SqlSession(module, conn)
-    state = extension_state(session)
-    grants = OrderedDict((role["name"], table_privileges(session, role["name"])) for role in roles if role["exists"])
-    session.close()
+def database_facts(module, database, roles, session=None):
+    """The extension and the audit roles' grants in one database, on ``session`` when it is connected to it
+    (the login database), else on a connection of its own."""
+    own = session is None
+    if own:
+        conn, error = try_connect(module, dbname=database)
+        if conn is None:
+            return dict(error=error)
+        session = SqlSession(module, conn)
+    try:
+        state = extension_state(session)
+        grants = OrderedDict((role["name"], table_privileges(session, role["name"]))
+                             for role in roles if role["exists"])
+    finally:
+        if own:
+            session.close()
     return dict(installed_version=state["installed_version"], schema=state["schema"], audit_role_grants=grants)
 
 
@@ -127,6 +135,9 @@ def server_facts(module, databases=None, audit_role=None):
         roles = audit_roles(session, scopes, audit_role)
         databases = databases or connectable_databases(session)
         defined = library_settings(session) or []
+        here = session.conn.info.dbname
+        per_database = OrderedDict((db, database_facts(module, db, roles, session if db == here else None))
+                                   for db in databases)
     finally:
         session.close()
 
@@ -142,7 +153,7 @@ def server_facts(module, databases=None, audit_role=None):
         library_version=version_text(version) if version else None,
         available_versions=server["available_versions"],
         library_settings=defined,
-        databases=OrderedDict((db, database_facts(module, db, roles)) for db in databases),
+        databases=per_database,
         settings=scopes,
         audit_roles=roles,
         login=login,

@@ -25,7 +25,8 @@ description:
   - Reads in bulk - one paginated describe of the clusters per hundred, each parameter group described once
     however many clusters share it (user-set parameters only), the C(/aws/rds/cluster/) log groups listed
     once, one subscription filter listing per existing log group, every event source mapping listed once.
-    RV(api_calls) counts the calls.
+    The parameter groups and the subscription filters are read O(parallel) at a time. RV(api_calls) counts
+    the calls.
 author:
   - dbaudit.postgresql maintainers (@dbaudit)
 options:
@@ -34,6 +35,12 @@ options:
     type: list
     elements: str
     required: true
+  parallel:
+    description:
+      - How many parameter groups, or log groups, are read at a time. Throttled calls are retried (the botocore
+        retry mode and attempts of the environment apply).
+    type: int
+    default: 8
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -94,13 +101,17 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import Ansi
 
 def main():
     module = DbauditAWSModule(
-        argument_spec=dict(cluster_identifiers=dict(type="list", elements="str", required=True)),
+        argument_spec=dict(cluster_identifiers=dict(type="list", elements="str", required=True),
+                           parallel=dict(type="int", default=8)),
         supports_check_mode=True,
     )
+    if module.params["parallel"] < 1:
+        module.fail_json(msg="parallel must be at least 1, got %d" % module.params["parallel"])
     retry = AWSRetry.jittered_backoff()
     clients = [module.client(service, retry_decorator=retry) for service in ("rds", "logs", "lambda")]
     try:
-        found = read_fleet(clients[0], clients[1], clients[2], module.params["cluster_identifiers"])
+        found = read_fleet(clients[0], clients[1], clients[2], module.params["cluster_identifiers"],
+                           parallel=module.params["parallel"])
     except AnsibleRDSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, **found)
