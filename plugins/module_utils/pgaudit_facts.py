@@ -70,7 +70,9 @@ def problems_of(entry):
     return found
 
 
-def collect_settings(session):
+def collect_settings(session, only_databases=None):
+    """Every scope with pgAudit settings; with ``only_databases``, database and role-in-database scopes of
+    those databases only."""
     scopes = []
     server = server_settings(session)
     server_entry = OrderedDict()
@@ -83,6 +85,8 @@ def collect_settings(session):
     if system:
         scopes.append(dict(scope="alter_system", database=None, role=None, settings=described(system)))
     for row in all_stored_settings(session):
+        if only_databases is not None and row["database"] is not None and row["database"] not in only_databases:
+            continue
         scopes.append(dict(scope=scope_of(row["database"], row["role"]), database=row["database"], role=row["role"],
                            settings=described(row["settings"])))
     return scopes
@@ -123,15 +127,16 @@ def database_facts(module, database, roles, session=None):
     return dict(installed_version=state["installed_version"], schema=state["schema"], audit_role_grants=grants)
 
 
-def server_facts(module, databases=None, audit_role=None):
-    """Everything pgaudit_info reports (without ``changed``); ``problems`` also lists a missing preload."""
+def server_facts(module, databases=None, audit_role=None, listed_databases_only=False):
+    """Everything pgaudit_info reports (without ``changed``); ``problems`` also lists a missing preload. With
+    ``listed_databases_only`` (and ``databases`` given), settings stored for other databases are left out."""
     # Autocommit: a read-only reader keeps no transaction open while it visits the other databases.
     session = SqlSession(module, connect(module, autocommit=True))
     try:
         loaded = preload(session)
         login = login_privileges(session)
         server = extension_state(session)
-        scopes = collect_settings(session)
+        scopes = collect_settings(session, databases if listed_databases_only and databases else None)
         roles = audit_roles(session, scopes, audit_role)
         databases = databases or connectable_databases(session)
         defined = library_settings(session) or []

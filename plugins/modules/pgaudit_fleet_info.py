@@ -86,6 +86,14 @@ options:
       - An audit role to report on even if no C(pgaudit.role) setting names it, on every server that does not
         name its own.
     type: str
+  listed_databases_only:
+    description:
+      - Report the settings stored for a database, or for a role in a database, only for the databases each
+        server lists in its O(servers[].databases) (or O(databases)), and look for problems only there. Settings
+        of the server, of all roles and of roles everywhere are always reported.
+      - For servers that hold many databases of which a few are audited.
+    type: bool
+    default: false
   parallel:
     description: How many servers are read at a time.
     type: int
@@ -196,7 +204,8 @@ def read_server(defaults, server):
     try:
         return server_facts(ServerModule(server_params(defaults, server)),
                             server.get("databases") or defaults["databases"],
-                            server.get("audit_role") or defaults["audit_role"])
+                            server.get("audit_role") or defaults["audit_role"],
+                            listed_databases_only=defaults["listed_databases_only"])
     except ServerReadFailed as e:
         return OrderedDict(failed=True, msg=str(e))
 
@@ -207,6 +216,7 @@ def main():
         servers=dict(type="list", elements="dict", required=True, options=server_argument_spec()),
         databases=dict(type="list", elements="str"),
         audit_role=dict(type="str"),
+        listed_databases_only=dict(type="bool", default=False),
         parallel=dict(type="int", default=8),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

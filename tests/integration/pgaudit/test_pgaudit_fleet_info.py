@@ -19,6 +19,11 @@ FLEET = """
         servers: "{{ servers }}"
         parallel: "{{ parallel | default(8) }}"
         databases: [postgres]
+    - name: listed
+      dbaudit.postgresql.pgaudit_fleet_info:
+        servers: [{name: bare_only, databases: "{{ databases }}"}]
+        listed_databases_only: true
+      when: listed is defined
 """
 
 ONLY_ONE_RUN_KEYS = {"action", "changed", "warnings", "invocation", "failed", "_ansible_no_log"}
@@ -64,6 +69,17 @@ def test_fleet_info_matches_pgaudit_info_per_server_and_isolates_failures(
     closed = fleet["servers"]["closed-port"]
     assert closed["failed"] and f"Could not connect to PostgreSQL at {pg['host']}:1 " in closed["msg"]
     assert secret not in outcome.stdout and secret not in outcome.stderr
+
+    # listed_databases_only: the settings stored in another database are left out, the role's own kept.
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("ALTER ROLE {} SET pgaudit.log_level = 'notice'").format(sql.Identifier(role)))
+    outcome = playbook(FLEET, extra_vars={"servers": [{"name": "good"}], "databases": [bare], "listed": True})
+    assert outcome.rc == 0, outcome.explain()
+    listed = outcome.result("listed")["servers"]["bare_only"]
+    scopes = {(s["scope"], s["role"], s["database"]) for s in listed["settings"]}
+    assert ("role", role, None) in scopes and ("role_in_database", role, audited) not in scopes, scopes
+    assert ("role_in_database", role, audited) in {
+        (s["scope"], s["role"], s["database"]) for s in outcome.result("fleet")["servers"]["good"]["settings"]}
 
 
 def test_bad_input_fails_before_connecting(playbook):
