@@ -43,5 +43,11 @@ def inline_policy_statements(iam, role_name: str) -> list[dict]:
     return statements
 
 
+def instance_profiles(iam, role_name: str) -> list[str]:
+    """The instance profiles an IAM role is in: a Lambda or Firehose role needs none."""
+    found = iam.list_instance_profiles_for_role(RoleName=role_name)["InstanceProfiles"]
+    return [profile["InstanceProfileName"] for profile in found]
+
+
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]

@@ -14,7 +14,8 @@ import uuid
 
 import pytest
 
-from alerting_testing import PREPARE_CLUSTERS, as_list, inline_policy_statements, role_playbook, write_inventory
+from alerting_testing import (PREPARE_CLUSTERS, as_list, inline_policy_statements, instance_profiles, role_playbook,
+                              write_inventory)
 from harness import run_playbook
 
 # Actions for which AWS offers no resource-level permission (Service Authorization Reference: no
@@ -159,6 +160,7 @@ def test_das_policies_least_privilege(das, sandbox_env):
     function_statements = inline_policy_statements(iam, das["function"])
     firehose_statements = inline_policy_statements(iam, das["firehose_role"])
     assert_least_privilege(function_statements + firehose_statements)
+    assert instance_profiles(iam, das["function"]) == [] and instance_profiles(iam, das["firehose_role"]) == []
     by_sid = {s["Sid"]: s for s in function_statements}
     rds = boto(sandbox_env, "rds")
     described = [rds.describe_db_clusters(DBClusterIdentifier=c)["DBClusters"][0] for c in das["clusters"]]
@@ -249,7 +251,9 @@ def test_pgaudit_filters_match_role_class_lines_only(pga, sandbox_env):
 
 
 def test_pgaudit_policies_least_privilege(pga, sandbox_env):
-    statements = inline_policy_statements(boto(sandbox_env, "iam"), pga["function"])
+    iam = boto(sandbox_env, "iam")
+    statements = inline_policy_statements(iam, pga["function"])
+    assert instance_profiles(iam, pga["function"]) == []
     assert_least_privilege(statements)
     actions = sorted(a for s in statements for a in as_list(s["Action"]))
     assert actions == ["kms:Decrypt", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents",
