@@ -103,6 +103,7 @@ def das(sandbox_env, tmp_path_factory):
             if exists(lambda: lam.get_function(FunctionName=names["function"])) else 0,
         }
 
+    names["inventory"] = inventory
     names["runs"] = run_four_times(role_playbook("das_alerting"), inventory, sandbox_env, snapshot)
     return names
 
@@ -313,3 +314,40 @@ def test_mapping_module_updates_in_place_and_refuses_bad_ranges(das, sandbox_env
 
     # Put the role's settings back for the tests that read the mapping.
     run_playbook(MAPPING_TASK, sandbox_env, extra_vars=base)
+
+
+def decrypt_policy_scope(iam, function: str) -> tuple[list, list, list]:
+    """The streams, keys and cluster resource ids the das_decrypt function's policy names."""
+    by_sid = {s["Sid"]: s for s in inline_policy_statements(iam, function)}
+    read, decrypt = by_sid["ReadActivityStreams"], by_sid["DecryptActivityDataKeys"]
+    ids = decrypt["Condition"]["StringEquals"]["kms:EncryptionContext:aws:rds:dbc-id"]
+    return sorted(as_list(read["Resource"])), sorted(as_list(decrypt["Resource"])), sorted(as_list(ids))
+
+
+def test_das_run_over_part_of_the_fleet_keeps_the_other_clusters_streams(das, sandbox_env):
+    # A DBA's `--limit one-cluster` (or a host enable_audit's preflight left out) must not take the other
+    # clusters' streams and data keys out of the shared function's policy; pruning is asked for explicitly.
+    # Runs last in this module: it changes the policy the tests above read.
+    iam, rds = boto(sandbox_env, "iam"), boto(sandbox_env, "rds")
+    described = {c: rds.describe_db_clusters(DBClusterIdentifier=c)["DBClusters"][0] for c in das["clusters"]}
+    stream = {c: f"arn:aws:kinesis:{das['region']}:{das['account']}:stream/{d['ActivityStreamKinesisStreamName']}"
+              for c, d in described.items()}
+    key = {c: f"arn:aws:kms:{das['region']}:{das['account']}:key/{d['ActivityStreamKmsKeyId']}"
+           for c, d in described.items()}
+    whole_fleet = decrypt_policy_scope(iam, das["function"])
+    assert whole_fleet == (sorted(stream.values()), sorted(set(key.values())),
+                           sorted(d["DbClusterResourceId"] for d in described.values()))
+
+    last = das["clusters"][1]
+    limited = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=das["inventory"],
+                           args=["--limit", last])
+    assert limited.rc == 0, limited.explain()
+    assert limited.changed(last) == 0
+    assert decrypt_policy_scope(iam, das["function"]) == whole_fleet
+
+    pruned = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=das["inventory"],
+                          args=["--limit", last, "-e", "dbaudit_das_alerting_prune_clusters=true"])
+    assert pruned.rc == 0, pruned.explain()
+    assert decrypt_policy_scope(iam, das["function"]) == (
+        [stream[last]], [key[last]], [described[last]["DbClusterResourceId"]])
+
