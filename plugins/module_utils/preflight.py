@@ -61,6 +61,22 @@ def cluster_problems(name: str, cluster: Optional[Dict], instances: List[Dict], 
     return problems
 
 
+def stream_start_problems(cluster: Optional[Dict], das_enabled: bool, apply_immediately: bool,
+                          reboot_policy: str) -> List[str]:
+    """Starting an activity stream with ApplyImmediately restarts the DB cluster right away (AWS's user guide);
+    a reboot policy other than rolling forbids that, so a cluster whose stream is not started yet is refused."""
+    if cluster is None or cluster.get("Engine") != ENGINE or not das_enabled or not apply_immediately \
+            or reboot_policy == "rolling":
+        return []
+    status = cluster.get("ActivityStreamStatus") or "stopped"
+    if status in ("started", "starting"):
+        return []
+    return ["its activity stream is %s, and starting it with dbaudit_das_apply_immediately restarts the cluster at "
+            "once, which dbaudit_reboot_policy %s does not allow: set dbaudit_das_apply_immediately=false (AWS then "
+            "starts the stream, restarting the cluster, in its next maintenance window) or dbaudit_das_enabled=false"
+            % (status, reboot_policy)]
+
+
 def key_problems(reference: Optional[str], metadata: Optional[Dict], will_be_created: bool) -> List[str]:
     """What is wrong with the activity streams' KMS key; nothing when enable_audit will create it."""
     if not reference or (metadata is None and will_be_created):

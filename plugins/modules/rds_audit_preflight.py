@@ -21,7 +21,9 @@ description:
     what is wrong; C(enable_audit.yml) fails on it (or leaves the failing clusters out) before its first wave.
   - AWS side, read in bulk (one paginated describe of the clusters and one of their instances per hundred
     clusters, each KMS key described once) - engine and version, cluster and instance status, instance
-    classes, Database Activity Streams support (not Serverless, no burstable classes) and the KMS key.
+    classes, Database Activity Streams support (not Serverless, no burstable classes) and the KMS key, and
+    that starting a stream, which restarts the cluster at once when applied immediately, is allowed by the
+    reboot policy.
   - Database side, from a M(dbaudit.postgresql.pgaudit_info) result per host given in O(targets[].database_check)
     (registered with C(failed_when=false)) - the connection, and whether the login may create the extension and set
     C(pgaudit.*) per role.
@@ -46,6 +48,18 @@ options:
         description: Whether an activity stream is wanted (its requirements are checked only then).
         type: bool
         default: true
+      das_apply_immediately:
+        description:
+          - Whether the activity stream will be started with ApplyImmediately, which restarts the cluster at once.
+          - With O(targets[].reboot_policy) other than V(rolling), a cluster whose stream is not started yet is then
+            refused, before anything is changed.
+        type: bool
+        default: true
+      reboot_policy:
+        description: The rollout's reboot policy for this cluster (C(dbaudit_reboot_policy)).
+        type: str
+        choices: [rolling, next_maintenance_window, never]
+        default: rolling
       kms_key_id:
         description:
           - The KMS key (id, ARN, alias name or alias ARN) the activity stream will use.
@@ -123,6 +137,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module impo
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import cluster_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import database_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import key_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import stream_start_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import summary
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import table
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import AnsibleRDSError
@@ -134,6 +149,8 @@ TARGET_SPEC = dict(
     host=dict(type="str", required=True),
     cluster_identifier=dict(type="str", required=True),
     das_enabled=dict(type="bool", default=True),
+    das_apply_immediately=dict(type="bool", default=True),
+    reboot_policy=dict(type="str", default="rolling", choices=["rolling", "next_maintenance_window", "never"]),
     kms_key_id=dict(type="str"),
     kms_key_created=dict(type="bool", default=False),
     database_check=dict(type="dict"),
@@ -173,6 +190,8 @@ def main():
         cluster = clusters.get(name)
         members = instances.get(name, [])
         problems = cluster_problems(name, cluster, members, target["das_enabled"])
+        problems += stream_start_problems(cluster, target["das_enabled"], target["das_apply_immediately"],
+                                          target["reboot_policy"])
         if target["das_enabled"]:
             problems += key_problems(target["kms_key_id"], keys.get(target["kms_key_id"]), target["kms_key_created"])
         problems += database_problems(target["database_check"])

@@ -14,32 +14,38 @@ PREFLIGHT = "Check every cluster at once (engine, version, status, instance clas
 
 
 def fleet(rds, unique_name):
-    good, burstable, wrong_login, missing = (unique_name(f"pf-{kind}-") for kind in ("ok", "t3", "pw", "gone"))
+    good, burstable, wrong_login, missing, deferred = (unique_name(f"pf-{kind}-")
+                                                       for kind in ("ok", "t3", "pw", "gone", "mw"))
     make_cluster(rds, good)
     make_cluster(rds, burstable, "db.t3.medium")
     make_cluster(rds, wrong_login)
-    hosts = {good: {}, burstable: {}, wrong_login: {"dbaudit_login_password": "not-the-password"}, missing: {}}
-    return good, burstable, wrong_login, missing, hosts
+    # Its reboots wait for the maintenance window, but starting its stream at once would restart it now.
+    make_cluster(rds, deferred)
+    hosts = {good: {}, burstable: {}, wrong_login: {"dbaudit_login_password": "not-the-password"}, missing: {},
+             deferred: {"dbaudit_reboot_policy": "next_maintenance_window"}}
+    return good, burstable, wrong_login, missing, deferred, hosts
 
 
 def test_one_table_of_every_problem_and_nothing_changed(sandbox_env, aws_client, tmp_path, unique_name):
     rds = aws_client("rds")
-    good, burstable, wrong_login, missing, hosts = fleet(rds, unique_name)
+    good, burstable, wrong_login, missing, deferred, hosts = fleet(rds, unique_name)
     inventory = tmp_path / "inventory.yml"
     write_inventory(inventory, sandbox_env, hosts)
-    before = {name: cluster_state(rds, name) for name in (good, burstable, wrong_login)}
+    before = {name: cluster_state(rds, name) for name in (good, burstable, wrong_login, deferred)}
 
     run = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory)
 
     assert run.rc != 0
     preflight = run_once_result(run, PREFLIGHT)
-    assert preflight["failing_hosts"] == sorted([burstable, wrong_login, missing])
+    assert preflight["failing_hosts"] == sorted([burstable, wrong_login, missing, deferred])
     assert preflight["hosts"][good]["problems"] == []
     assert preflight["hosts"][good]["instance_classes"] == ["db.r6g.large"]
     assert any("burstable" in p and "db.t3.medium" in p for p in preflight["hosts"][burstable]["problems"])
     assert any(p.startswith("cannot connect to PostgreSQL") and "password" in p
                for p in preflight["hosts"][wrong_login]["problems"])
     assert preflight["hosts"][missing]["problems"] == [f"cluster {missing} not found in this account and region"]
+    [restart] = preflight["hosts"][deferred]["problems"]
+    assert "restarts the cluster at once" in restart and "next_maintenance_window" in restart
     # One table with a line per host, and the bulk read: one describe of clusters and one of instances.
     table = "\n".join(preflight["table"])
     for host in hosts:
@@ -54,10 +60,10 @@ def test_one_table_of_every_problem_and_nothing_changed(sandbox_env, aws_client,
 
 def test_skip_failing_hosts_rolls_out_the_others_only(sandbox_env, aws_client, tmp_path, unique_name):
     rds = aws_client("rds")
-    good, burstable, wrong_login, missing, hosts = fleet(rds, unique_name)
+    good, burstable, wrong_login, missing, deferred, hosts = fleet(rds, unique_name)
     inventory = tmp_path / "inventory.yml"
     write_inventory(inventory, sandbox_env, hosts)
-    before = {name: cluster_state(rds, name) for name in (burstable, wrong_login)}
+    before = {name: cluster_state(rds, name) for name in (burstable, wrong_login, deferred)}
 
     run = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, extra_vars={"dbaudit_skip_failing_hosts": True})
 
@@ -65,5 +71,5 @@ def test_skip_failing_hosts_rolls_out_the_others_only(sandbox_env, aws_client, t
     group, stream, exports = cluster_state(rds, good)
     assert not group.startswith("default.") and stream == "started" and exports == ("postgresql",)
     assert {name: cluster_state(rds, name) for name in before} == before
-    for host in (burstable, wrong_login, missing):
+    for host in (burstable, wrong_login, missing, deferred):
         assert run.changed(host) == 0

@@ -47,6 +47,22 @@ def test_das_requirements_only_when_das_is_wanted():
     assert preflight.cluster_problems("orders", cluster(), [], True) == ["cluster has no instances"]
 
 
+def test_starting_a_stream_at_once_is_refused_when_the_reboot_policy_defers_restarts():
+    start = preflight.stream_start_problems
+    for policy in ("next_maintenance_window", "never"):
+        [problem] = start(cluster(), das_enabled=True, apply_immediately=True, reboot_policy=policy)
+        assert "stream is stopped" in problem and policy in problem and "restarts the cluster" in problem
+        assert start(cluster(ActivityStreamStatus="stopping"), True, True, policy)
+        # Nothing restarts: the stream runs already, it starts in the maintenance window, or it is not wanted.
+        assert start(cluster(ActivityStreamStatus="started"), True, True, policy) == []
+        assert start(cluster(ActivityStreamStatus="starting"), True, True, policy) == []
+        assert start(cluster(), True, False, policy) == []
+        assert start(cluster(), False, True, policy) == []
+    assert start(cluster(), True, True, "rolling") == []
+    assert start(None, True, True, "never") == []
+    assert start(cluster(Engine="postgres"), True, True, "never") == []
+
+
 def test_key_absent_is_fine_only_when_the_rollout_creates_it():
     assert preflight.key_problems("alias/dbaudit-das", None, will_be_created=True) == []
     [missing] = preflight.key_problems("alias/team-key", None, will_be_created=False)
