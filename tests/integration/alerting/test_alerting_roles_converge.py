@@ -350,4 +350,3 @@ def test_das_run_over_part_of_the_fleet_keeps_the_other_clusters_streams(das, sa
     assert pruned.rc == 0, pruned.explain()
     assert decrypt_policy_scope(iam, das["function"]) == (
         [stream[last]], [key[last]], [described[last]["DbClusterResourceId"]])
-
