@@ -12,6 +12,8 @@
   invocation time is left, and report their records failed instead; default 5000.
 - ``FIREHOSE_RESPONSE_MAX_BYTES``: largest transformation answer built (Lambda's limit is 6 MB);
   records beyond it are answered ProcessingFailed; default 5500000.
+- ``NAME_CLUSTERS``: look up the cluster identifier behind a resource id (``rds:DescribeDBClusters``) for
+  alert messages; default true; false shows resource ids only.
 - ``LOG_LEVEL``: default INFO.
 - Alerting: see ``dbaudit_alerts.alert_dispatch`` (``ALERT_RULES``, ``ALERT_TOPIC_ARN``, ``ALERT_MODE`` ...).
 """
@@ -22,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dbaudit_alerts.alert_dispatch import AlertConfig
-from dbaudit_alerts.settings import env_list, env_number, env_text
+from dbaudit_alerts.settings import env_bool, env_list, env_number, env_text
 
 from .event_filter import DEFAULT_INTERNAL_USERS, internal_user_set
 
@@ -36,6 +38,7 @@ class DecryptConfig:
     cache_max_age_seconds: float
     delivery_reserve_ms: int
     firehose_response_max_bytes: int
+    name_clusters: bool
     alerts: AlertConfig
 
     @classmethod
@@ -49,5 +52,6 @@ class DecryptConfig:
             delivery_reserve_ms=int(env_number("DELIVERY_TIME_RESERVE_MS", 5000, environ=environ)),
             firehose_response_max_bytes=int(env_number("FIREHOSE_RESPONSE_MAX_BYTES", 5_500_000, environ=environ,
                                                        minimum=1024)),
+            name_clusters=env_bool("NAME_CLUSTERS", True, environ=environ),
             alerts=AlertConfig.from_environ(environ),
         )

@@ -32,6 +32,7 @@ from dbaudit_alerts.aws_clients import aws_client
 from dbaudit_alerts.das_event_lines import format_event_line
 from dbaudit_alerts.settings import ConfigurationError
 
+from .cluster_names import ClusterNames
 from .config import DecryptConfig
 from .data_key_cache import DataKeyCache
 from .event_sources import FIREHOSE, firehose_result, kinesis_response, source_records
@@ -53,7 +54,7 @@ class DecryptFunction:
     """What lives as long as the container: configuration, clients, data key cache, flood gate."""
 
     def __init__(self, config: DecryptConfig, kms: Any, firehose: Any = None, sns: Any = None,
-                 print_line: Callable[[str], None] = print):
+                 print_line: Callable[[str], None] = print, rds: Any = None):
         self.config = config
         self.decryptor = DasRecordDecryptor(kms, DataKeyCache(config.cache_max_entries,
                                                               config.cache_max_age_seconds))
@@ -61,6 +62,7 @@ class DecryptFunction:
         publisher = sns_publisher(sns, config.alerts.topic_arn) if sns is not None else None
         self.alerts = AlertDispatcher(config.alerts, publisher)
         self.print_line = print_line
+        self.cluster_names = ClusterNames(rds) if rds is not None else None
 
     def handle(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         kind, records = source_records(event, self.config.resource_id)
@@ -134,10 +136,18 @@ class DecryptFunction:
                 names = self.alerts.rule_names(audit)
                 if not names:
                     continue
+                self._name_cluster(audit)
                 matches.append((audit, names))
                 if self.config.alerts.prints:
                     self.print_line(format_event_line(event, names, self.config.alerts.log_sql_text))
         return self.alerts.dispatch(matches)
+
+    def _name_cluster(self, audit) -> None:
+        """Show the cluster identifier in the alert, the resource id beside it."""
+        name = self.cluster_names.name(audit.cluster) if self.cluster_names else ""
+        if name:
+            audit.extra["clusterResourceId"] = audit.cluster
+            audit.cluster = name
 
 
 _FUNCTION: DecryptFunction | None = None
@@ -150,7 +160,8 @@ def function() -> DecryptFunction:
         config = DecryptConfig.from_environ()
         _FUNCTION = DecryptFunction(config, kms=aws_client("kms"),
                                     firehose=aws_client("firehose") if config.firehose_stream else None,
-                                    sns=aws_client("sns") if config.alerts.publishes else None)
+                                    sns=aws_client("sns") if config.alerts.publishes else None,
+                                    rds=aws_client("rds") if config.alerts.publishes and config.name_clusters else None)
     return _FUNCTION
 
 

@@ -9,6 +9,8 @@ stopped stream is AWS's ``InvalidParameterCombination`` "... expected to be star
 stopped". ``ActivityStreamKmsKeyId`` is the bare key id whatever form of key was given.
 ``ApplyImmediately`` is accepted; either way the change starts now (no maintenance windows here).
 ``modify_activity_stream`` is for RDS for Oracle / SQL Server instances and is refused here.
+``describe_db_clusters`` also takes AWS's ``db-cluster-resource-id`` filter, with which a consumer of a stream
+finds the cluster behind ``aws-rds-das-<id>`` (moto knows only ``db-cluster-id`` and ``engine``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from moto.kinesis.models import kinesis_backends
 from moto.kms.models import Key, kms_backends
 from moto.rds.exceptions import DBClusterNotFoundError, DBInstanceNotFoundError, RDSClientError
 from moto.rds.models import DBCluster, RDSBackend
+from moto.rds.utils import FilterDef
 from moto.rds.responses import RDSResponse
 
 from . import rds_state
@@ -175,6 +178,8 @@ def _install_cluster_fields() -> None:
 
 def install() -> None:
     _install_cluster_fields()
+    DBCluster.SUPPORTED_FILTERS["db-cluster-resource-id"] = FilterDef(["db_cluster_resource_id"],
+                                                                      "DB Cluster Resource Ids")
 
     def start_activity_stream(self: RDSResponse) -> ActionResult:
         return ActionResult(start(self.backend, self.params))

@@ -112,7 +112,7 @@ def deployed(sandbox_env, aws_client, unique_name, cluster):
                 lines.extend(json.loads(line) for line in body.splitlines() if line)
         return lines
 
-    yield {"queue": queue, "sqs": sqs, "delivered": delivered,
+    yield {"queue": queue, "sqs": sqs, "delivered": delivered, "cluster_id": cluster["DBClusterIdentifier"],
            "database": fleet.database_for(cluster["DBClusterIdentifier"])}
     lam.delete_event_source_mapping(UUID=mapping["UUID"])
     for arn in names.values():
@@ -153,6 +153,9 @@ def test_grant_alerts_from_both_paths_select_does_not(sandbox_env, deployed):
     alerts = inbox.format_messages(received)
     assert "GRANT" in alerts
     assert not any("SELECT '" + marker in item["message"] for item in received), alerts
+    # Both paths name the cluster as a DBA knows it (das_decrypt looks it up from the stream's resource id).
+    for item in received:
+        assert f"Cluster: {deployed['cluster_id']}" in " ".join(item["message"].split()), item["message"]
 
     def session_in_s3():
         events = [event for event in deployed["delivered"]() if marker in (event.get("commandText") or "")]
