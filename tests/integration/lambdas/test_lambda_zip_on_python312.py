@@ -1,6 +1,6 @@
 """The built das_decrypt zip, run by CPython 3.12 (the Lambda runtime's version) on a real record.
 
-Builds the x86_64 zip offline from the wheels ``python scripts/build_lambdas.py`` downloaded to
+Builds the x86_64 zip offline from the wheels ``python lambdas/build_zips.py`` downloaded to
 ``.cache/lambda-wheels/`` (skipped if that has not run, or if this machine is not x86_64 or has
 no python3.12), unpacks it, and runs ``das_decrypt.handler.handler`` in a python3.12 process
 whose path holds only the zip and boto3/botocore (what the runtime provides). The record is
@@ -46,7 +46,7 @@ def python312() -> str | None:
 
 
 def load_builder():
-    spec = importlib.util.spec_from_file_location("build_lambdas", CHECKOUT / "scripts" / "build_lambdas.py")
+    spec = importlib.util.spec_from_file_location("build_lambdas", CHECKOUT / "lambdas" / "build_zips.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["build_lambdas"] = module
     spec.loader.exec_module(module)
@@ -58,7 +58,7 @@ def test_zip_decrypts_and_delivers_on_python312(sandbox_env, aws_client, kms_key
                                                 tmp_path):
     interpreter = python312()
     if interpreter is None or not WHEELS.is_dir():
-        pytest.skip("needs python3.12 and the wheels of `python scripts/build_lambdas.py` (network) in .cache/")
+        pytest.skip("needs python3.12 and the wheels of `python lambdas/build_zips.py` (network) in .cache/")
     result = load_builder().build_function("das_decrypt", "python3.12", "x86_64", tmp_path / "out",
                                            wheel_dir=WHEELS, download=False)
     unpacked = tmp_path / "task"

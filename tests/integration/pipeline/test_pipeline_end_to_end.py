@@ -1,6 +1,6 @@
 """End to end on a real sandbox: pgAudit -> log shipper / DAS emitter -> the sandbox's Lambda runner.
 
-The built zips (``python scripts/build_lambdas.py``, build/lambda/) are deployed to the emulator
+The built zips (``python lambdas/build_zips.py``, build/lambda/) are deployed to the emulator
 with boto3: das_decrypt on the cluster's activity stream (Kinesis mapping, Firehose -> S3) and
 audit_alert on the cluster's log group (subscription filter); both alert to an SNS topic with an
 SQS queue subscribed. An audited user then runs a GRANT and a SELECT on the cluster's database of
@@ -31,7 +31,7 @@ AUDITED = "app_user"
 def _zip(function: str) -> bytes:
     path = ZIPS / f"{function}-python3.12-x86_64.zip"
     if not path.exists():
-        pytest.skip(f"{path} missing: run `python scripts/build_lambdas.py` first")
+        pytest.skip(f"{path} missing: run `python lambdas/build_zips.py` first")
     return path.read_bytes()
 
 

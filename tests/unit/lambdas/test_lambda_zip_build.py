@@ -2,7 +2,7 @@
 
 Runs offline: the dependency is a tiny wheel the test writes itself, installed by the real pip
 with the same target-platform options the build uses (``download=False`` skips only the
-download). The real build with PyPI wheels is ``python scripts/build_lambdas.py``.
+download). The real build with PyPI wheels is ``python lambdas/build_zips.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[3]
-_spec = importlib.util.spec_from_file_location("build_lambdas", CHECKOUT / "scripts" / "build_lambdas.py")
+_spec = importlib.util.spec_from_file_location("build_lambdas", CHECKOUT / "lambdas" / "build_zips.py")
 build_lambdas = importlib.util.module_from_spec(_spec)
 sys.modules["build_lambdas"] = build_lambdas  # dataclasses look their module up there
 _spec.loader.exec_module(build_lambdas)

@@ -1,6 +1,6 @@
 """Build the Lambda deployment zips: ``build/lambda/<function>-<runtime>-<arch>.zip``.
 
-    python scripts/build_lambdas.py [--function das_decrypt] [--arch x86_64|arm64] [--runtime python3.12]
+    python lambdas/build_zips.py [--function das_decrypt] [--arch x86_64|arm64] [--runtime python3.12]
                                     [--wheel-dir DIR] [--out build/lambda]
 
 Each zip holds the function's package (``lambdas/<function>/``, handler ``<function>.handler.handler``),
