@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from harness import wait_for
+from harness import LogTail, wait_for
 from psycopg2 import sql
 
 from sandbox import fleet, inbox
@@ -93,6 +93,7 @@ def deployed(sandbox_env, aws_client, unique_name, cluster):
                             Environment={"Variables": variables})
         names[function] = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     stream_arn = f"arn:aws:kinesis:{sandbox_env['aws']['region']}:{ACCOUNT}:stream/aws-rds-das-{resource_id}"
+    pipeline_log = LogTail(sandbox_env["pipeline"]["log_file"])
     mapping = lam.create_event_source_mapping(FunctionName=names["das_decrypt"], EventSourceArn=stream_arn,
                                               StartingPosition="LATEST", BatchSize=100,
                                               FunctionResponseTypes=["ReportBatchItemFailures"])
@@ -101,8 +102,14 @@ def deployed(sandbox_env, aws_client, unique_name, cluster):
         logs.create_log_group(logGroupName=group)
     logs.put_subscription_filter(logGroupName=group, filterName=unique_name("audit-"),
                                  filterPattern='"AUDIT:"', destinationArn=names["audit_alert"])
-    # The runner picks the mapping up at its next poll: give it two before anything is logged.
-    time.sleep(3)
+    # The mapping starts at LATEST, so nothing may be logged before the runner holds an iterator on the stream:
+    # wait for its first invocation of the function (on a heartbeat). A fixed pause is not enough once earlier
+    # tests have left functions behind, whose invocations make each of the runner's polls take seconds.
+    decrypt_name = names["das_decrypt"].rsplit(":", 1)[1]
+    seen = []
+    assert wait_for(lambda: seen.append(pipeline_log.read()) or f'"invocation": "{decrypt_name}"' in "".join(seen),
+                    timeout=120, interval=0.5), "the pipeline never invoked the mapped function"
+    time.sleep(2)  # and one more poll for the subscription filter
 
     def delivered():
         lines = []
