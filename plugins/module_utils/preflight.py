@@ -18,10 +18,14 @@ from typing import Optional
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import cluster_refusals
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import key_refusals
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import family_of
 
 ENGINE = "aurora-postgresql"
-# pgAudit ships with every Aurora PostgreSQL version AWS still runs; older majors are out of support.
-MIN_MAJOR_VERSION = 11
+# The pgAudit release each PostgreSQL major ships (REFERENCE.md section 2). enable_audit handles these majors
+# only: below 13 AWS no longer runs pgAudit's versions we know; above 17 is not tested.
+PGAUDIT_RELEASES = {13: "1.5", 14: "1.6", 15: "1.7", 16: "16", 17: "17"}
+# Database Activity Streams: Aurora PostgreSQL only (not RDS for PostgreSQL), every major of PGAUDIT_RELEASES.
+DAS_ENGINES = ("aurora-postgresql",)
 # Statuses in which modifying, rebooting and starting a stream are accepted.
 READY_STATUSES = ("available",)
 
@@ -42,10 +46,7 @@ def cluster_problems(name: str, cluster: Optional[Dict], instances: List[Dict], 
     if engine != ENGINE:
         problems.append("engine %s: enable_audit handles Aurora PostgreSQL (%s) clusters" % (engine, ENGINE))
         return problems
-    major = engine_major(cluster.get("EngineVersion"))
-    if major is None or major < MIN_MAJOR_VERSION:
-        problems.append("engine version %s is not supported (needs %d or later)"
-                        % (cluster.get("EngineVersion"), MIN_MAJOR_VERSION))
+    problems.extend(version_problems(engine, cluster.get("EngineVersion"), das_enabled))
     status = cluster.get("Status")
     if status not in READY_STATUSES:
         problems.append("cluster status is %s, not available" % status)
@@ -61,6 +62,28 @@ def cluster_problems(name: str, cluster: Optional[Dict], instances: List[Dict], 
     return problems
 
 
+def version_problems(engine: Optional[str], version: Optional[str], das_enabled: bool) -> List[str]:
+    """The engine version against what pgAudit (13 to 17) and Database Activity Streams support."""
+    major = engine_major(version)
+    if major not in PGAUDIT_RELEASES:
+        return ["engine version %s is not supported: enable_audit handles PostgreSQL %d to %d (pgAudit %s to %s)"
+                % (version, min(PGAUDIT_RELEASES), max(PGAUDIT_RELEASES), PGAUDIT_RELEASES[min(PGAUDIT_RELEASES)],
+                   PGAUDIT_RELEASES[max(PGAUDIT_RELEASES)])]
+    if das_enabled and engine not in DAS_ENGINES:
+        return ["engine %s %s: activity streams exist for Aurora PostgreSQL only; set dbaudit_das_enabled=false"
+                % (engine, version)]
+    return []
+
+
+def support(engine: Optional[str], version: Optional[str]) -> Optional[str]:
+    """What the version gets, for the table: ``aurora-postgresql16, pgAudit 16, DAS``."""
+    family = family_of(engine, version)
+    release = PGAUDIT_RELEASES.get(engine_major(version))
+    if not family or not release:
+        return family
+    return "%s, pgAudit %s%s" % (family, release, ", DAS" if engine in DAS_ENGINES else "")
+
+
 def stream_start_problems(cluster: Optional[Dict], das_enabled: bool, apply_immediately: bool,
                           reboot_policy: str) -> List[str]:
     """Starting an activity stream with ApplyImmediately restarts the DB cluster right away (AWS's user guide);
@@ -74,6 +97,22 @@ def stream_start_problems(cluster: Optional[Dict], das_enabled: bool, apply_imme
     return ["its activity stream is %s, and starting it with dbaudit_das_apply_immediately restarts the cluster at "
             "once, which dbaudit_reboot_policy %s does not allow: set dbaudit_das_apply_immediately=false (AWS then "
             "starts the stream, restarting the cluster, in its next maintenance window) or dbaudit_das_enabled=false"
+            % (status, reboot_policy)]
+
+
+def stream_stop_problems(cluster: Optional[Dict], stop_wanted: bool, apply_immediately: bool,
+                         reboot_policy: str) -> List[str]:
+    """Stopping an activity stream with ApplyImmediately restarts the DB cluster too: the way out is refused
+    for a started stream whose reboot policy forbids a restart now."""
+    if cluster is None or cluster.get("Engine") != ENGINE or not stop_wanted or not apply_immediately \
+            or reboot_policy == "rolling":
+        return []
+    status = cluster.get("ActivityStreamStatus") or "stopped"
+    if status in ("stopped", "stopping"):
+        return []
+    return ["its activity stream is %s, and stopping it with dbaudit_das_apply_immediately restarts the cluster at "
+            "once, which dbaudit_reboot_policy %s does not allow: set dbaudit_das_apply_immediately=false (AWS then "
+            "stops the stream, restarting the cluster, in its next maintenance window) or dbaudit_disable_das=false"
             % (status, reboot_policy)]
 
 
@@ -105,10 +144,12 @@ def database_problems(check: Optional[Dict[str, Any]]) -> List[str]:
 
 def summary(cluster: Optional[Dict], instances: List[Dict]) -> Dict[str, Any]:
     if cluster is None:
-        return {"engine": None, "engine_version": None, "status": None, "instance_classes": []}
+        return {"engine": None, "engine_version": None, "family": None, "status": None, "instance_classes": []}
     return {
         "engine": cluster.get("Engine"),
         "engine_version": cluster.get("EngineVersion"),
+        "family": family_of(cluster.get("Engine"), cluster.get("EngineVersion")),
+        "support": support(cluster.get("Engine"), cluster.get("EngineVersion")),
         "status": cluster.get("Status"),
         "instance_classes": sorted(set(i.get("DBInstanceClass") for i in instances if i.get("DBInstanceClass"))),
     }
@@ -119,7 +160,10 @@ def table(rows: List[Dict[str, Any]]) -> List[str]:
     header = ("host", "cluster", "engine", "classes", "preflight")
     lines = []
     for row in rows:
-        first = (row["host"], row["cluster_identifier"], row.get("engine_version") or "-",
+        engine = row.get("engine_version") or "-"
+        if row.get("support"):
+            engine += " (%s)" % row["support"]
+        first = (row["host"], row["cluster_identifier"], engine,
                  ",".join(row.get("instance_classes") or []) or "-")
         problems = row["problems"] or ["ok"]
         lines.append(first + (problems[0],))

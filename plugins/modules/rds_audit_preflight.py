@@ -27,9 +27,29 @@ description:
   - Database side, from a M(dbaudit.postgresql.pgaudit_info) result per host given in O(targets[].database_check)
     (registered with C(failed_when=false)) - the connection, and whether the login may create the extension and set
     C(pgaudit.*) per role.
+  - The plan - the wave of each host that passes (Ansible's C(serial) semantics over O(waves)), and, for a cluster
+    parameter group that other clusters use too, every cluster the change reaches and the wave in which it is
+    made (the wave of the first host that writes to it). A shared group that would change while a cluster on it is
+    outside the run (C(--limit), not in the inventory, or refused by preflight) is refused, unless every host on it
+    sets O(targets[].allow_shared_parameter_group_changes). The clusters of the account are then read in one more
+    paginated describe, and each such group's parameters once.
+  - With O(mode=disable) (C(disable_audit.yml)), the same checks for the way out - dropping pgaudit from a shared
+    group, and stopping an activity stream, which restarts the cluster at once when applied immediately.
 author:
   - dbaudit.postgresql maintainers (@dbaudit)
 options:
+  mode:
+    description: Whether the rollout enables auditing (C(enable_audit.yml)) or disables it (C(disable_audit.yml)).
+    type: str
+    choices: [enable, disable]
+    default: enable
+  waves:
+    description:
+      - The rollout's waves (C(dbaudit_waves)), as C(serial) takes them - host counts or percentages of the hosts.
+      - A wave of 0 hosts, or a percentage outside (0%, 100%], fails the module before anything is read.
+    type: list
+    elements: raw
+    default: [1, '50%', '100%']
   targets:
     description: The hosts of the rollout.
     type: list
@@ -72,6 +92,30 @@ options:
       database_check:
         description: The registered result of M(dbaudit.postgresql.pgaudit_info) on the host, if one was run.
         type: dict
+      parameter_group_name:
+        description:
+          - The cluster parameter group the rollout writes to (C(dbaudit_parameter_group_name)). Empty - the
+            cluster's own custom group, or a copy C(<cluster>-dbaudit) of its C(default.*) group.
+        type: str
+        default: ''
+      preload_libraries:
+        description: The libraries the rollout merges into (or, disabling, drops from) C(shared_preload_libraries).
+        type: list
+        elements: str
+        default: [pgaudit]
+      pgaudit_parameters:
+        description: The pgAudit parameters the rollout sets in the group (C(dbaudit_pgaudit_parameters)), if any.
+        type: dict
+      disable_preload:
+        description: With O(mode=disable), whether pgaudit is dropped from the group (C(dbaudit_disable_preload)).
+        type: bool
+        default: false
+      allow_shared_parameter_group_changes:
+        description:
+          - Change a shared parameter group although clusters on it are outside the run
+            (C(dbaudit_allow_shared_parameter_group_changes)).
+        type: bool
+        default: false
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -103,7 +147,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hosts:
-  description: Per host, what was found and the problems (empty when the host may be rolled out).
+  description:
+    - Per host, what was found and the problems (empty when the host may be rolled out).
+    - C(family) is the parameter group family of the engine version (PostgreSQL 13 to 17 are supported; other versions
+      are a problem); C(support) says it with the pgAudit release of that version and whether activity streams exist.
   returned: always
   type: dict
   sample:
@@ -111,9 +158,22 @@ hosts:
       cluster_identifier: orders-prod
       engine: aurora-postgresql
       engine_version: "15.4"
+      family: aurora-postgresql15
+      support: aurora-postgresql15, pgAudit 1.7, DAS
       status: available
       instance_classes: [db.r6g.large]
       problems: []
+      wave: 1
+      parameter_group:
+        name: shared-pg15
+        changes: true
+        clusters: [orders-prod, billing-prod]
+        outside_run: []
+        changed_by: orders-prod
+        changed_in_wave: 1
+        reached:
+          - {cluster: orders-prod, host: orders-prod, wave: 1}
+          - {cluster: billing-prod, host: billing-prod, wave: 2}
 failing_hosts:
   description: The hosts with at least one problem, sorted.
   returned: always
@@ -124,6 +184,14 @@ table:
   returned: always
   type: list
   elements: str
+plan:
+  description: The waves of the hosts that passed, and, per wave, each shared parameter group changed in it and the
+    clusters it reaches.
+  returned: always
+  type: list
+  elements: str
+  sample: ["wave 1: orders-prod", "  changes shared-pg15, shared: it reaches billing-prod (wave 2, pending a reboot until then)",
+           "wave 2: billing-prod"]
 api_calls:
   description: AWS API calls made, per operation (all reads).
   returned: always

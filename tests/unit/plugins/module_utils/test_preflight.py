@@ -34,9 +34,28 @@ def test_missing_cluster_wrong_engine_old_version_and_busy_status():
     assert "aurora-mysql" in engine
     problems = preflight.cluster_problems("orders", cluster(EngineVersion="10.21", Status="modifying"),
                                           [instance(status="rebooting")], False)
-    assert problems == ["engine version 10.21 is not supported (needs 11 or later)",
+    assert problems == ["engine version 10.21 is not supported: enable_audit handles PostgreSQL 13 to 17 "
+                        "(pgAudit 1.5 to 17)",
                         "cluster status is modifying, not available",
                         "instance orders-1 is rebooting, not available"]
+
+
+def test_versions_13_to_17_are_supported_and_say_their_family_and_pgaudit():
+    for version, family, release in (("13.12", "aurora-postgresql13", "1.5"), ("14.10", "aurora-postgresql14", "1.6"),
+                                     ("15.4", "aurora-postgresql15", "1.7"), ("16.2", "aurora-postgresql16", "16"),
+                                     ("17.4", "aurora-postgresql17", "17")):
+        assert preflight.cluster_problems("orders", cluster(EngineVersion=version), [instance()], True) == []
+        found = preflight.summary(cluster(EngineVersion=version), [instance()])
+        assert found["family"] == family
+        assert found["support"] == "%s, pgAudit %s, DAS" % (family, release)
+    assert preflight.summary(cluster(Engine="postgres", EngineVersion="16.3"), [])["support"] == "postgres16, pgAudit 16"
+    for version in ("12.19", "18.1", "11.9"):
+        [problem] = preflight.cluster_problems("orders", cluster(EngineVersion=version), [instance()], False)
+        assert problem.startswith("engine version %s is not supported" % version)
+    # RDS for PostgreSQL has no activity streams.
+    assert preflight.version_problems("postgres", "16.3", das_enabled=False) == []
+    [das] = preflight.version_problems("postgres", "16.3", das_enabled=True)
+    assert "Aurora PostgreSQL only" in das and "dbaudit_das_enabled=false" in das
 
 
 def test_das_requirements_only_when_das_is_wanted():
@@ -101,3 +120,5 @@ def test_table_has_a_line_per_host_and_problem():
     assert lines[3].split() == ["bb", "bb-cluster", "-", "-", "first"]
     assert lines[4].strip() == "second" and lines[4].index("second") == lines[3].index("first")
     assert len(lines) == 5
+    [line] = preflight.table([dict(rows[0], support="aurora-postgresql15, pgAudit 1.7, DAS")])[2:]
+    assert "15.4 (aurora-postgresql15, pgAudit 1.7, DAS)" in line and line.endswith("ok")
