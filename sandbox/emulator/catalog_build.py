@@ -5,8 +5,9 @@
 The research catalog (REFERENCE.md section 6) carries provenance and notes per record; the
 emulator needs only what ``describe_db_*parameters`` returns, so this keeps the API fields,
 drops every ``_`` key and every null field (AWS leaves absent fields out), fills the few
-records the research could not complete, and derives the PostgreSQL 16 families from 15
-with the differences listed in ``SIXTEEN``. Run it again when the research catalog changes;
+records the research could not complete, and derives the families of the other majors
+(13, 14, 16, 17) from 15 with the differences listed in ``DERIVED``. Run it again when the
+research catalog changes;
 the sandbox itself never reads ``/work/shared``.
 """
 
@@ -61,6 +62,42 @@ SIXTEEN: dict[str, Any] = {
 }
 
 
+# PostgreSQL 17 against 16: GUCs removed in 17 (release notes) and one new in 17 that RDS exposes.
+SEVENTEEN: dict[str, Any] = {
+    "renamed": {},
+    "removed": ["old_snapshot_threshold", "db_user_namespace", "trace_recovery_messages"],
+    "added": [
+        {"ParameterName": "transaction_timeout", "Description": "Sets the maximum allowed duration of any "
+         "transaction within a session (not a prepared transaction).", "Source": "engine-default",
+         "ApplyType": "dynamic", "DataType": "integer", "AllowedValues": "0-2147483647", "IsModifiable": True,
+         "ApplyMethod": "pending-reboot"},
+    ],
+}
+
+# PostgreSQL 13 against 14: the GUCs new in 14 that the 15 catalog (assembled from 14 and 13 describe outputs)
+# carries are left out.
+THIRTEEN: dict[str, Any] = {
+    "renamed": {},
+    "removed": ["client_connection_check_interval", "idle_session_timeout", "compute_query_id",
+                "default_toast_compression", "vacuum_failsafe_age", "vacuum_multixact_failsafe_age",
+                "min_dynamic_shared_memory", "remove_temp_files_after_crash", "enable_memoize",
+                "enable_async_append"],
+    "added": [],
+}
+
+# PostgreSQL 14 against 15: none of the GUCs new in 15 is in the 15 catalog (it was assembled from 14's and
+# 13's describe outputs), so 14 is 15 unchanged.
+FOURTEEN: dict[str, Any] = {"renamed": {}, "removed": [], "added": []}
+
+# Each derived major: (the major it is derived from, the differences).
+DERIVED: dict[int, tuple[int, dict[str, Any]]] = {
+    14: (15, FOURTEEN),
+    13: (14, THIRTEEN),
+    16: (15, SIXTEEN),
+    17: (16, SEVENTEEN),
+}
+
+
 def api_record(record: dict[str, Any], aurora: bool) -> dict[str, Any]:
     """One research record as the API shows it: API fields only, nulls left out, gaps filled."""
     shaped = {field: record[field] for field in API_FIELDS if record.get(field) is not None}
@@ -71,26 +108,32 @@ def api_record(record: dict[str, Any], aurora: bool) -> dict[str, Any]:
     return shaped
 
 
-def derive_sixteen(parameters: list[dict[str, Any]], aurora: bool) -> list[dict[str, Any]]:
-    """The 16 family from the 15 one: renamed, removed and added GUCs, Aurora's second log_line_prefix."""
+def derive(parameters: list[dict[str, Any]], changes: dict[str, Any], aurora: bool,
+           log_line_prefixes: str | None = None) -> list[dict[str, Any]]:
+    """A family from its neighbour's: renamed, removed and added GUCs; on Aurora, the log_line_prefix choice."""
     derived = []
     for record in parameters:
         name = record["ParameterName"]
-        if name in SIXTEEN["removed"]:
+        if name in changes["removed"]:
             continue
         record = copy.deepcopy(record)
-        record["ParameterName"] = SIXTEEN["renamed"].get(name, name)
-        if aurora and name == "log_line_prefix":
-            # Aurora PostgreSQL 16 lets you pick one of two fixed prefixes.
+        record["ParameterName"] = changes["renamed"].get(name, name)
+        if aurora and name == "log_line_prefix" and log_line_prefixes:
             record["IsModifiable"] = True
-            record["AllowedValues"] = AURORA_16_LOG_LINE_PREFIXES
+            record["AllowedValues"] = log_line_prefixes
         derived.append(record)
-    for added in SIXTEEN["added"]:
+    for added in changes["added"]:
         record = copy.deepcopy(added)
         if aurora:
             record["SupportedEngineModes"] = ["provisioned"]
         derived.append(record)
     return sorted(derived, key=lambda item: item["ParameterName"])
+
+
+def derive_sixteen(parameters: list[dict[str, Any]], aurora: bool) -> list[dict[str, Any]]:
+    """The 16 family from the 15 one: renamed, removed and added GUCs, Aurora's second log_line_prefix."""
+    # Aurora PostgreSQL 16 lets you pick one of two fixed prefixes.
+    return derive(parameters, SIXTEEN, aurora, AURORA_16_LOG_LINE_PREFIXES)
 
 
 def build(research: dict[str, Any]) -> dict[str, Any]:
@@ -102,15 +145,17 @@ def build(research: dict[str, Any]) -> dict[str, Any]:
             level: sorted((api_record(record, aurora) for record in records), key=lambda item: item["ParameterName"])
             for level, records in levels.items()
         }
-    for family in list(families):
-        if family.endswith("15"):
-            aurora = family.startswith("aurora-")
-            families[family[:-2] + "16"] = {level: derive_sixteen(records, aurora)
-                                            for level, records in families[family].items()}
+    for engine in sorted({family[:-2] for family in families if family.endswith("15")}):
+        aurora = engine.startswith("aurora-")
+        for major, (base, changes) in DERIVED.items():
+            # 16's choice of log_line_prefix stays in 17 (the 16 records carry it already).
+            prefixes = AURORA_16_LOG_LINE_PREFIXES if major == 16 else None
+            families[f"{engine}{major}"] = {level: derive(records, changes, aurora, prefixes)
+                                            for level, records in families[f"{engine}{base}"].items()}
     return {
         "about": "Engine default parameters for the emulator; built by sandbox/emulator/catalog_build.py from "
-                 "the research catalog (real describe outputs of adjacent versions plus AWS docs). The 16 "
-                 "families are derived from 15.",
+                 "the research catalog (real describe outputs of adjacent versions plus AWS docs). The 13, 14, "
+                 "16 and 17 families are derived from 15.",
         "families": families,
     }
 

@@ -13,7 +13,8 @@ RESEARCH = Path("/work/shared/data/rds_parameter_catalog.json")
 
 
 def test_the_four_families_ship_with_their_levels():
-    assert catalog.families() == ["aurora-postgresql15", "aurora-postgresql16", "postgres15", "postgres16"]
+    assert catalog.families() == [f"{engine}{major}" for engine in ("aurora-postgresql", "postgres")
+                                  for major in range(13, 18)]
     assert catalog.knows("aurora-postgresql15", catalog.CLUSTER) and catalog.knows("Aurora-PostgreSQL16", "instance")
     assert not catalog.knows("postgres15", catalog.CLUSTER)
     assert not catalog.knows("aurora-mysql8.0", catalog.INSTANCE) and not catalog.knows(None, catalog.INSTANCE)
@@ -74,6 +75,29 @@ def test_sixteen_is_derived_from_fifteen():
     plain = {r["ParameterName"]: r for r in catalog_build.derive_sixteen(fifteen, aurora=False)}
     assert plain["log_line_prefix"]["IsModifiable"] is False and "SupportedEngineModes" not in plain["scram_iterations"]
     assert fifteen[0]["ParameterName"] == "force_parallel_mode"  # the input is left alone
+
+
+@pytest.mark.parametrize("family", ["aurora-postgresql13", "aurora-postgresql14", "aurora-postgresql17",
+                                    "postgres13", "postgres14", "postgres17"])
+def test_thirteen_to_seventeen_have_what_an_audit_setup_touches(family):
+    level = catalog.CLUSTER if family.startswith("aurora-") else catalog.INSTANCE
+    preload = catalog.parameter(family, level, "shared_preload_libraries")
+    assert preload["ApplyType"] == "static" and "pgaudit" in preload["AllowedValues"].split(",")
+    for name in ("pgaudit.log", "pgaudit.log_catalog", "pgaudit.log_parameter", "pgaudit.role"):
+        assert catalog.parameter(family, level, name), name
+    assert len(catalog.engine_defaults(family, level)) > 200
+
+
+def test_thirteen_and_seventeen_differ_from_their_neighbours():
+    assert catalog.parameter("aurora-postgresql14", catalog.CLUSTER, "idle_session_timeout")
+    assert catalog.parameter("aurora-postgresql13", catalog.CLUSTER, "idle_session_timeout") is None
+    assert catalog.parameter("postgres16", catalog.INSTANCE, "old_snapshot_threshold")
+    assert catalog.parameter("postgres17", catalog.INSTANCE, "old_snapshot_threshold") is None
+    assert catalog.parameter("postgres17", catalog.INSTANCE, "transaction_timeout")
+    assert catalog.parameter("aurora-postgresql17", catalog.CLUSTER, "debug_parallel_query")
+    prefix = catalog.parameter("aurora-postgresql17", catalog.CLUSTER, "log_line_prefix")
+    assert prefix["IsModifiable"] is True and len(prefix["AllowedValues"].split(",")) == 2
+    assert catalog.parameter("aurora-postgresql14", catalog.CLUSTER, "log_line_prefix")["IsModifiable"] is False
 
 
 def test_api_record_drops_research_fields_and_fills_gaps():
