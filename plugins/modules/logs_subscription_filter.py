@@ -397,7 +397,7 @@ def do(module) -> None:
     else:
         if filters is None:
             module.fail_json(msg=f"Log group {log_group_name} does not exist; create it first (for example with "
-                                 "amazon.aws.cloudwatchlogs_log_group, with a retention) and then its "
+                                 "dbaudit.postgresql.logs_log_group, with a retention) and then its "
                                  "subscription filter.")
         desired = desired_filter(log_group_name, filter_name, params["filter_pattern"], params["destination_arn"],
                                  params["role_arn"], params["distribution"])

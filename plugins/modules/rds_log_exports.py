@@ -72,9 +72,9 @@ extends_documentation_fragment:
 
 EXAMPLES = r"""
 - name: Log group with a retention first
-  amazon.aws.cloudwatchlogs_log_group:
+  dbaudit.postgresql.logs_log_group:
     log_group_name: /aws/rds/cluster/prod-db/postgresql
-    retention: 365
+    retention_days: 365
 
 - name: Export the PostgreSQL log
   dbaudit.postgresql.rds_log_exports:

@@ -12,6 +12,7 @@ EXTENSIONS: list[str] = [
     "rds_apply_status",      # pending-reboot / in-sync, reboots, group attachment
     "rds_log_exports",       # CloudwatchLogsExportConfiguration takes effect
     "rds_activity_streams",  # start/stop_activity_stream and the aws-rds-das-* stream
+    "logs_retention",        # PutRetentionPolicy refuses retentions CloudWatch Logs does not have
 ]
 
 
