@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["up", "down", "status", "env", "fleet"])
     parser.add_argument("--name", default=state.DEFAULT_NAME, help="run several sandboxes side by side")
     parser.add_argument("--clusters", type=int, default=3, help="fleet: how many emulated clusters")
+    parser.add_argument("--engine-versions", default=fleet.ENGINE_VERSION,
+                        help="fleet: Aurora PostgreSQL versions taken in turn by the clusters, e.g. 13.12,16.2,17.4")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
@@ -94,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sandbox {args.name!r} down: {summary}")
         elif args.command == "fleet":
             env = up(args.name)
-            clusters = fleet.ensure(env, args.clusters)
-            print(f"fleet: {len(clusters)} emulated Aurora PostgreSQL clusters ({clusters[0]} .. {clusters[-1]}); "
+            versions = tuple(v.strip() for v in args.engine_versions.split(",") if v.strip())
+            clusters = fleet.ensure(env, args.clusters, engine_versions=versions)
+            print(f"fleet: {len(clusters)} emulated Aurora PostgreSQL {', '.join(versions)} clusters "
+                  f"({clusters[0]} .. {clusters[-1]}); "
                   f"inventory {fleet.INVENTORY.relative_to(state.CHECKOUT)}")
         elif args.command == "env":
             print(state.env_file(args.name))

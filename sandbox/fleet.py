@@ -6,8 +6,9 @@ PostgreSQL server (``demo_cluster_NN``) that stands in for the cluster's endpoin
 cluster's database has the same application roles; the audit policy for a sandbox cluster is
 therefore applied per role *in that database*, so clusters do not share settings.
 
-``python -m sandbox fleet --clusters N`` creates what is missing (re-running is harmless) and
-writes ``inventories/sandbox/generated/hosts.yml``.
+``python -m sandbox fleet --clusters N [--engine-versions 13.12,16.2]`` creates what is missing
+(re-running is harmless; the versions go round the clusters, 15.4 by default) and writes
+``inventories/sandbox/fleet.yml``.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from . import state
 
 ENGINE = "aurora-postgresql"
 ENGINE_VERSION = "15.4"
-FAMILY = "aurora-postgresql15"
 INSTANCE_CLASS = "db.r6g.large"
 # Some clusters start on a custom group that already preloads other libraries, as long-lived
 # clusters do; enable_audit must add pgaudit and keep these.
 # The SQS queue subscribed to the alert topics in the sandbox inventory (group_vars/all.yml).
 INBOX_QUEUE = "dbaudit-demo-inbox"
-LEGACY_GROUP = "legacy-aurora-postgresql15"
+LEGACY_GROUP_PREFIX = "legacy-"
 LEGACY_LIBRARIES = "pg_stat_statements,pg_hint_plan"
 APP_ROLES = ("app_user", "report_user", "etl_user")
 INVENTORY = state.CHECKOUT / "inventories" / "sandbox" / "fleet.yml"
@@ -57,23 +57,37 @@ def ensure_inbox(env: dict) -> str:
     return _client(env, "sqs").create_queue(QueueName=INBOX_QUEUE)["QueueUrl"]
 
 
-def _ensure_legacy_group(rds) -> None:
+def family(engine_version: str) -> str:
+    """aurora-postgresql15 for 15.4 (the fleet's engine is Aurora PostgreSQL, major 10 and later)."""
+    return f"{ENGINE}{engine_version.split('.')[0]}"
+
+
+def legacy_group(engine_version: str) -> str:
+    """The long-lived custom group of the clusters of one major: legacy-aurora-postgresql15."""
+    return LEGACY_GROUP_PREFIX + family(engine_version)
+
+
+LEGACY_GROUP = legacy_group(ENGINE_VERSION)
+
+
+def _ensure_legacy_group(rds, engine_version: str) -> None:
+    name = legacy_group(engine_version)
     groups = rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
-    if LEGACY_GROUP not in {group["DBClusterParameterGroupName"] for group in groups}:
-        rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=LEGACY_GROUP,
-                                              DBParameterGroupFamily=FAMILY,
+    if name not in {group["DBClusterParameterGroupName"] for group in groups}:
+        rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=name,
+                                              DBParameterGroupFamily=family(engine_version),
                                               Description="long-lived custom group of the demo fleet")
     rds.modify_db_cluster_parameter_group(
-        DBClusterParameterGroupName=LEGACY_GROUP,
+        DBClusterParameterGroupName=name,
         Parameters=[{"ParameterName": "shared_preload_libraries", "ParameterValue": LEGACY_LIBRARIES,
                      "ApplyMethod": "pending-reboot"}])
 
 
-def _ensure_cluster(rds, cluster_id: str, legacy: bool) -> None:
+def _ensure_cluster(rds, cluster_id: str, legacy: bool, engine_version: str = ENGINE_VERSION) -> None:
     existing = {c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]}
     if cluster_id not in existing:
-        kwargs = {"DBClusterParameterGroupName": LEGACY_GROUP} if legacy else {}
-        rds.create_db_cluster(DBClusterIdentifier=cluster_id, Engine=ENGINE, EngineVersion=ENGINE_VERSION,
+        kwargs = {"DBClusterParameterGroupName": legacy_group(engine_version)} if legacy else {}
+        rds.create_db_cluster(DBClusterIdentifier=cluster_id, Engine=ENGINE, EngineVersion=engine_version,
                               MasterUsername="postgres", MasterUserPassword="sandbox-not-used",
                               Tags=[{"Key": "audit_profile", "Value": "baseline"}], **kwargs)
     members = {i["DBInstanceIdentifier"] for i in rds.describe_db_instances(
@@ -140,12 +154,16 @@ def write_inventory(env: dict, clusters: list[str], path: Path = INVENTORY) -> P
     return path
 
 
-def ensure(env: dict, count: int, inventory: Path = INVENTORY) -> list[str]:
+def ensure(env: dict, count: int, inventory: Path = INVENTORY,
+           engine_versions: tuple[str, ...] = (ENGINE_VERSION,)) -> list[str]:
+    """The fleet of ``count`` clusters, the engine versions taken in turn (a cluster made already keeps its own)."""
     clusters = cluster_ids(count)
     rds = _rds(env)
-    _ensure_legacy_group(rds)
+    for engine_version in engine_versions:
+        _ensure_legacy_group(rds, engine_version)
     for index, cluster_id in enumerate(clusters):
-        _ensure_cluster(rds, cluster_id, legacy=index % 2 == 0)
+        _ensure_cluster(rds, cluster_id, legacy=index % 2 == 0,
+                        engine_version=engine_versions[index % len(engine_versions)])
     _ensure_databases(env, clusters)
     ensure_inbox(env)
     write_inventory(env, clusters, inventory)

@@ -13,8 +13,8 @@ def run_once_result(run, name: str) -> dict:
     return result
 
 
-def make_cluster(rds, name: str, instance_class: str = "db.r6g.large") -> None:
-    rds.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion="15.4",
+def make_cluster(rds, name: str, instance_class: str = "db.r6g.large", engine_version: str = "15.4") -> None:
+    rds.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion=engine_version,
                           MasterUsername="postgres", MasterUserPassword="not-used-here")
     rds.create_db_instance(DBInstanceIdentifier=f"{name}-1", DBClusterIdentifier=name, Engine="aurora-postgresql",
                            DBInstanceClass=instance_class)
@@ -23,7 +23,7 @@ def make_cluster(rds, name: str, instance_class: str = "db.r6g.large") -> None:
 def write_inventory(path, sandbox_env, hosts: dict) -> None:
     pg = sandbox_env["postgres"]
     common = dict(ansible_connection="local", ansible_python_interpreter="{{ ansible_playbook_python }}",
-                  dbaudit_family="aurora-postgresql15", dbaudit_databases=["postgres"], dbaudit_role_policies=[],
+                  dbaudit_databases=["postgres"], dbaudit_role_policies=[],
                   dbaudit_login_host=pg["host"], dbaudit_login_port=pg["port"], dbaudit_login_user=pg["user"],
                   dbaudit_login_password=pg["password"], dbaudit_log_retention_days=7)
     inventory = {"all": {"vars": common, "hosts": {
