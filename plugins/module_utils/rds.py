@@ -281,6 +281,20 @@ def describe_clusters(client, identifiers: List[str], calls: Optional[Dict[str, 
     return found
 
 
+@aws_call("describe the DB clusters of the account and region")
+def clusters_by_parameter_group(client, engine: str, calls: Optional[Dict[str, int]] = None) -> Dict[str, List[str]]:
+    """Every cluster of ``engine`` in the account and region, by the cluster parameter group it uses (one
+    paginated describe). A group is of one family, so the clusters that can share one are of one engine."""
+    found = {}  # type: Dict[str, List[str]]
+    paginator = client.get_paginator("describe_db_clusters")
+    for page in paginator.paginate(Filters=[{"Name": "engine", "Values": [engine]}], MaxRecords=100):
+        _count(calls, "describe_db_clusters")
+        for cluster in page.get("DBClusters") or []:
+            if cluster.get("Engine") == engine and cluster.get("DBClusterParameterGroup"):
+                found.setdefault(cluster["DBClusterParameterGroup"], []).append(cluster["DBClusterIdentifier"])
+    return found
+
+
 @aws_call("describe the DB instances of clusters {cluster_identifiers}")
 def describe_instances_by_cluster(client, cluster_identifiers: List[str],
                                   calls: Optional[Dict[str, int]] = None) -> Dict[str, List[Dict]]:

@@ -190,8 +190,10 @@ plan:
   returned: always
   type: list
   elements: str
-  sample: ["wave 1: orders-prod", "  changes shared-pg15, shared: it reaches billing-prod (wave 2, pending a reboot until then)",
-           "wave 2: billing-prod"]
+  sample:
+    - "wave 1: orders-prod"
+    - "  changes shared-pg15, shared: it reaches billing-prod (wave 2, pending a reboot until then)"
+    - "wave 2: billing-prod"
 api_calls:
   description: AWS API calls made, per operation (all reads).
   returned: always
@@ -202,16 +204,28 @@ api_calls:
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import ENGINE
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import READY_STATUSES
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import cluster_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import database_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import key_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import stream_start_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import stream_stop_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import summary
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import table
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import AnsibleRDSError
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import clusters_by_parameter_group
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_clusters
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_instances_by_cluster
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_kms_key
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_parameters
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import assign_waves
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import group_to_change
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import group_would_change
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import plan_lines
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import shared_group_plan
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import shared_group_problem
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import wave_problems
 
 TARGET_SPEC = dict(
     host=dict(type="str", required=True),
@@ -222,19 +236,74 @@ TARGET_SPEC = dict(
     kms_key_id=dict(type="str"),
     kms_key_created=dict(type="bool", default=False),
     database_check=dict(type="dict"),
+    parameter_group_name=dict(type="str", default=""),
+    preload_libraries=dict(type="list", elements="str", default=["pgaudit"]),
+    pgaudit_parameters=dict(type="dict"),
+    disable_preload=dict(type="bool", default=False),
+    allow_shared_parameter_group_changes=dict(type="bool", default=False),
 )
+
+
+def aws_problems(target, cluster, members, disabling):
+    """What stops the rollout (or, disabling, the way out) of one cluster on the AWS side."""
+    name = target["cluster_identifier"]
+    if not disabling:
+        problems = cluster_problems(name, cluster, members, target["das_enabled"])
+        return problems + stream_start_problems(cluster, target["das_enabled"], target["das_apply_immediately"],
+                                                target["reboot_policy"])
+    if cluster is None:
+        return ["cluster %s not found in this account and region" % name]
+    problems = []
+    if cluster.get("Status") not in READY_STATUSES:
+        problems.append("cluster status is %s, not available" % cluster.get("Status"))
+    return problems + stream_stop_problems(cluster, target["das_enabled"], target["das_apply_immediately"],
+                                           target["reboot_policy"])
+
+
+def written_group(target, cluster, disabling):
+    if cluster is None or (disabling and not target["disable_preload"]):
+        return None
+    return group_to_change(cluster.get("DBClusterParameterGroup"), target["parameter_group_name"],
+                           target["cluster_identifier"], disabling)
+
+
+def read_shared_groups(rds, targets, clusters, disabling, calls):
+    """The clusters on each group the rollout writes to, and whether it would change each shared one."""
+    groups = set(written_group(t, clusters.get(t["cluster_identifier"]), disabling) for t in targets) - set([None])
+    if not groups:
+        return {}, {}
+    in_use = clusters_by_parameter_group(rds, ENGINE, calls=calls)
+    would_change = {}
+    for group in sorted(groups):
+        writers = [t for t in targets if written_group(t, clusters.get(t["cluster_identifier"]), disabling) == group]
+        if len(set(in_use.get(group, [])) | set(t["cluster_identifier"] for t in writers)) < 2:
+            continue
+        parameters = describe_parameters(rds, "cluster", group) if in_use.get(group) else []
+        calls["describe_db_cluster_parameters"] = calls.get("describe_db_cluster_parameters", 0) + 1
+        first = writers[0]
+        would_change[group] = group_would_change(parameters, first["preload_libraries"], first["pgaudit_parameters"],
+                                                 disabling) if parameters else True
+    return in_use, would_change
 
 
 def main():
     module = DbauditAWSModule(
-        argument_spec=dict(targets=dict(type="list", elements="dict", required=True, options=TARGET_SPEC)),
+        argument_spec=dict(
+            mode=dict(type="str", choices=["enable", "disable"], default="enable"),
+            waves=dict(type="list", elements="raw", default=[1, "50%", "100%"]),
+            targets=dict(type="list", elements="dict", required=True, options=TARGET_SPEC),
+        ),
         supports_check_mode=True,
     )
     targets = module.params["targets"]
+    disabling = module.params["mode"] == "disable"
     hosts = [t["host"] for t in targets]
     duplicates = sorted(set(h for h in hosts if hosts.count(h) > 1))
     if duplicates:
         module.fail_json(msg="targets name these hosts more than once: %s" % ", ".join(duplicates))
+    bad_waves = wave_problems(module.params["waves"])
+    if bad_waves:
+        module.fail_json(msg="; ".join(bad_waves) + "; nothing was changed", problems=bad_waves)
 
     calls = {}
     rds = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
@@ -244,34 +313,51 @@ def main():
         clusters = describe_clusters(rds, identifiers, calls=calls)
         instances = describe_instances_by_cluster(rds, [c for c in identifiers if c in clusters], calls=calls)
         keys = {}
-        for reference in sorted(set(t["kms_key_id"] for t in targets if t["das_enabled"] and t["kms_key_id"])):
+        for reference in sorted(set(t["kms_key_id"] for t in targets
+                                    if t["das_enabled"] and t["kms_key_id"] and not disabling)):
             kms = kms or module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
             keys[reference] = describe_kms_key(kms, reference)
             calls["describe_key"] = calls.get("describe_key", 0) + 1
+        in_use, would_change = read_shared_groups(rds, targets, clusters, disabling, calls)
     except AnsibleRDSError as e:
         module.fail_json_aws_error(e)
 
     results = {}
-    rows = []
     for target in targets:
         name = target["cluster_identifier"]
         cluster = clusters.get(name)
         members = instances.get(name, [])
-        problems = cluster_problems(name, cluster, members, target["das_enabled"])
-        problems += stream_start_problems(cluster, target["das_enabled"], target["das_apply_immediately"],
-                                          target["reboot_policy"])
-        if target["das_enabled"]:
+        problems = aws_problems(target, cluster, members, disabling)
+        if target["das_enabled"] and not disabling:
             problems += key_problems(target["kms_key_id"], keys.get(target["kms_key_id"]), target["kms_key_created"])
         problems += database_problems(target["database_check"])
-        result = dict(cluster_identifier=name, problems=problems, **summary(cluster, members))
-        results[target["host"]] = result
-        rows.append(dict(result, host=target["host"]))
+        results[target["host"]] = dict(cluster_identifier=name, problems=problems, **summary(cluster, members))
+
+    # The plan is over the hosts that pass; a shared group refusal makes more hosts fail, never fewer.
+    group_targets = [dict(host=t["host"], cluster_identifier=t["cluster_identifier"],
+                          group=written_group(t, clusters.get(t["cluster_identifier"]), disabling),
+                          allow_shared=t["allow_shared_parameter_group_changes"]) for t in targets]
+    passing = [host for host in hosts if not results[host]["problems"]]
+    waves = assign_waves(passing, module.params["waves"])
+    first_plan = shared_group_plan(group_targets, in_use, would_change, passing, waves)
+    for host, entry in first_plan.items():
+        problem = shared_group_problem(entry)
+        if problem:
+            results[host]["problems"].append(problem)
+    passing = [host for host in hosts if not results[host]["problems"]]
+    waves = assign_waves(passing, module.params["waves"])
+    plan = shared_group_plan(group_targets, in_use, would_change, passing, waves)
+    for host, result in results.items():
+        result["wave"] = waves.get(host)
+        # A refused host keeps the entry that says why; the others get the plan of the hosts that go on.
+        result["parameter_group"] = plan.get(host) if host in passing else first_plan.get(host)
 
     module.exit_json(
         changed=False,
         hosts=results,
         failing_hosts=sorted(host for host, result in results.items() if result["problems"]),
-        table=table(rows),
+        table=table([dict(result, host=host) for host, result in results.items()]),
+        plan=plan_lines(plan, waves, disabling),
         api_calls=calls,
     )
 
