@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fnmatch
 from typing import Any
 from typing import Dict
 from typing import List
@@ -75,6 +76,30 @@ def stored_settings(database_facts: Dict[str, Any], role: Optional[str], databas
     return {}
 
 
+def scope_of(rule: Dict[str, Any]) -> str:
+    return " in ".join("%s %s" % (kind, rule[kind]) for kind in ("role", "database") if rule.get(kind)) or "policy"
+
+
+def resolved(rule: Dict[str, Any]) -> bool:
+    """Whether the settings a role policy expects are known (its profile resolved to a mapping)."""
+    return isinstance(rule.get("settings"), dict)
+
+
+def policy_drift(policy: Dict[str, Any]) -> List[str]:
+    """Role policies whose profile did not resolve: the expected settings are unknown, so the cluster cannot
+    be called compliant; each is one drift item naming the scope, the profile and the profiles known."""
+    drift = []
+    for rule in policy.get("role_policies") or []:
+        if resolved(rule):
+            continue
+        known = rule.get("known_profiles")
+        profile = rule.get("profile")
+        drift.append("%s: unresolvable policy: profile %s is not defined in dbaudit_audit_profiles (known "
+                     "profiles: %s)" % (scope_of(rule), "(none)" if profile is None else profile,
+                                        ", ".join(sorted(known)) if known else "unknown"))
+    return drift
+
+
 def database_drift(policy: Dict[str, Any], database_facts: Optional[Dict[str, Any]]) -> List[str]:
     if not database_facts or database_facts.get("skipped"):
         return ["the databases were not read"]
@@ -92,9 +117,11 @@ def database_drift(policy: Dict[str, Any], database_facts: Optional[Dict[str, An
         elif not facts.get("installed_version"):
             drift.append("database %s: the pgaudit extension is not installed" % name)
     for rule in policy.get("role_policies") or []:
-        where = " in ".join("%s %s" % (kind, rule[kind]) for kind in ("role", "database") if rule.get(kind))
+        if not resolved(rule):
+            continue  # reported by policy_drift: expected settings unknown are never compared
+        where = scope_of(rule)
         stored = stored_settings(database_facts, rule.get("role"), rule.get("database"))
-        for _verb, name, value in plan_changes(stored, rule.get("settings") or {}):
+        for _verb, name, value in plan_changes(stored, rule["settings"]):
             now = "is %s" % stored[name] if name in stored else "is not set"
             profile = "profile %s: %s" % (rule.get("profile"), shown(value))
             drift.append("%s: %s %s (%s)" % (where, full_name(name), now, profile))
@@ -112,19 +139,92 @@ def stream_drift(policy: Dict[str, Any], aws: Dict[str, Any]) -> List[str]:
     return []
 
 
-def alerting_drift(policy: Dict[str, Any], aws: Dict[str, Any]) -> List[str]:
+def as_list(value: Any) -> List[Any]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, (str, dict)) else list(value)
+
+
+def grants(statement: Dict[str, Any], action: str, service: str, resource: str) -> bool:
+    """Whether an Allow statement grants ``action`` on a ``service`` resource ``resource`` (the part of the ARN
+    after the account, e.g. ``stream/aws-rds-das-x``), IAM wildcards honoured. Region and account are not
+    compared: the report does not know them, and the names it checks are unique in an account."""
+    if statement.get("Effect") != "Allow":
+        return False
+    if not any(fnmatch.fnmatchcase(action.lower(), granted.lower()) for granted in as_list(statement.get("Action"))):
+        return False
+    for granted in as_list(statement.get("Resource")):
+        parts = granted.split(":", 5)
+        if granted == "*" or (len(parts) == 6 and fnmatch.fnmatchcase(service, parts[2])
+                              and fnmatch.fnmatchcase(resource, parts[5])):
+            return True
+    return False
+
+
+def context_allows(statement: Dict[str, Any], resource_id: Optional[str]) -> bool:
+    """Whether a statement's encryption context condition (if any) admits a cluster's resource id."""
+    wanted = ((statement.get("Condition") or {}).get("StringEquals") or {}).get("kms:EncryptionContext:aws:rds:dbc-id")
+    return wanted is None or resource_id in as_list(wanted)
+
+
+def decrypt_coverage(function: str, document: Optional[Dict[str, Any]], stream_name: str, key_id: Optional[str],
+                     resource_id: Optional[str]) -> List[str]:
+    """What the decrypt function's inline policy lacks to read and decrypt one cluster's activity stream."""
+    if document is None:
+        return ["the decrypt function's policy %s does not exist" % function]
+    statements = as_list(document.get("Statement"))
+    missing = []
+    if not any(grants(s, "kinesis:GetRecords", "kinesis", "stream/%s" % stream_name) for s in statements):
+        missing.append("the decrypt function's policy %s does not name its activity stream %s"
+                       % (function, stream_name))
+    if key_id:
+        key = "key/%s" % key_id.rsplit("/", 1)[-1]
+        if not any(grants(s, "kms:Decrypt", "kms", key) and context_allows(s, resource_id) for s in statements):
+            missing.append("the decrypt function's policy %s does not allow kms:Decrypt with its stream key %s "
+                           "for resource id %s" % (function, key_id, resource_id))
+    return missing
+
+
+def function_of(arn: Optional[str]) -> Optional[str]:
+    """The function name of a Lambda function ARN (qualifier dropped)."""
+    parts = (arn or "").split(":")
+    return parts[6] if len(parts) > 6 and parts[5] == "function" else None
+
+
+def alerting_drift(policy: Dict[str, Any], aws: Dict[str, Any],
+                   pipelines: Optional[Dict[str, Any]] = None) -> List[str]:
+    """Whether the alerting the policy turns on reaches this cluster: the subscription filter of its postgresql
+    log group to the pgAudit alert function; and for DAS alerting on a started stream, the decrypt function's
+    policy naming the cluster's stream, key and resource id, and an event source mapping from the stream to the
+    function. One sentence each, ``alerting does not reach cluster X: ...``."""
     alerting = aws.get("alerting") or {}
-    drift = []
-    if policy.get("pgaudit_alerting") and not alerting.get("subscription_filters"):
-        drift.append("no alert subscription on the postgresql log group")
-    if policy.get("das_alerting") and policy.get("das_enabled") and not alerting.get("event_source_mappings"):
-        drift.append("no function reads the activity stream")
-    return drift
+    stream = aws.get("activity_stream") or {}
+    missing = []
+    if policy.get("pgaudit_alerting"):
+        function = policy.get("pgaudit_alerting_function")
+        filters = alerting.get("subscription_filters") or []
+        if not any(function is None or function_of(f.get("destination_arn")) == function for f in filters):
+            missing.append("no subscription filter on the postgresql log group %s%s"
+                           % ((aws.get("log_group") or {}).get("name"), " to %s" % function if function else ""))
+    if policy.get("das_alerting") and policy.get("das_enabled") and stream.get("status") == "started":
+        pipeline_name = policy.get("das_alerting_name")
+        pipeline = (pipelines or {}).get(pipeline_name) if pipeline_name else None
+        function = (pipeline or {}).get("function")
+        mappings = alerting.get("event_source_mappings") or []
+        if not any(function is None or function_of(m.get("function_arn")) == function for m in mappings):
+            missing.append("no event source mapping from %s%s" % (stream.get("kinesis_stream_name"),
+                                                                  " to %s" % function if function else ""))
+        if pipeline is not None:
+            missing.extend(decrypt_coverage(function, pipeline.get("function_policy"),
+                                            stream.get("kinesis_stream_name") or "", stream.get("kms_key_id"),
+                                            aws.get("resource_id")))
+    return ["alerting does not reach cluster %s: %s" % (aws.get("cluster_identifier"), what) for what in missing]
 
 
 def cluster_drift(policy: Dict[str, Any], aws: Optional[Dict[str, Any]],
-                  database_facts: Optional[Dict[str, Any]]) -> List[str]:
+                  database_facts: Optional[Dict[str, Any]], pipelines: Optional[Dict[str, Any]] = None) -> List[str]:
     if not aws or not aws.get("found"):
-        return ["cluster not found"]
-    return (parameter_drift(policy, aws) + log_drift(policy, aws) + database_drift(policy, database_facts)
-            + stream_drift(policy, aws) + alerting_drift(policy, aws))
+        return ["cluster not found"] + policy_drift(policy)
+    return (policy_drift(policy) + parameter_drift(policy, aws) + log_drift(policy, aws)
+            + database_drift(policy, database_facts) + stream_drift(policy, aws)
+            + alerting_drift(policy, aws, pipelines))

@@ -25,6 +25,7 @@ COLUMNS = (
     ("role_settings", "pgaudit.log per role / database"),
     ("log_export", "Log export"),
     ("activity_stream", "Activity stream"),
+    ("stream_key_rotation", "Stream key rotation"),
     ("alerting", "Alerting"),
     ("drift", "Drift"),
 )
@@ -61,6 +62,7 @@ def row(host: str, cluster_identifier: str, aws: Optional[Dict[str, Any]], datab
         "parameter_group": group.get("name"),
         "parameter_group_custom": bool(group.get("name")) and not group.get("default"),
         "shared_preload_libraries": group.get("shared_preload_libraries") or [],
+        "shared_preload_libraries_source": group.get("shared_preload_libraries_source"),
         "pgaudit_preloaded": bool(group.get("pgaudit_preloaded")),
         "pgaudit_parameters": group.get("pgaudit_parameters") or {},
         "pending_reboot": aws.get("pending_reboot") or [],
@@ -70,11 +72,45 @@ def row(host: str, cluster_identifier: str, aws: Optional[Dict[str, Any]], datab
         "log_export": bool(aws.get("log_export")),
         "log_retention_days": (aws.get("log_group") or {}).get("retention_days"),
         "activity_stream": {"status": stream.get("status"), "mode": stream.get("mode")},
+        "stream_key_rotation": stream.get("key_rotation") if stream.get("kms_key_id") else None,
         "alerting": {"pgaudit_log_subscription": [f.get("name") for f in alerting.get("subscription_filters") or []],
                      "activity_stream_functions": [m.get("function_arn") for m in
                                                    alerting.get("event_source_mappings") or []]},
         "drift": drift,
     }
+
+
+def hardening(rows: List[Dict[str, Any]], pipelines: Dict[str, Any]) -> Dict[str, Any]:
+    """The hardening section: per DAS alerting pipeline its bucket versioning and delivery stream encryption,
+    and a warning for each cluster key without rotation and each pipeline piece not hardened. Warnings, not
+    drift: each can be turned off on purpose (dbaudit_das_key_rotation, dbaudit_das_alerting_bucket_versioning,
+    dbaudit_das_alerting_delivery_encryption), and none stops auditing from working."""
+    warnings = []
+    for entry in rows:
+        stream = entry.get("activity_stream") or {}
+        if stream.get("status") == "started" and entry.get("stream_key_rotation") is False:
+            warnings.append("cluster %s: activity stream key has no automatic rotation" % entry["host"])
+        elif stream.get("status") == "started" and entry.get("stream_key_rotation") is None:
+            warnings.append("cluster %s: activity stream key rotation could not be read" % entry["host"])
+    shown = {}
+    for name, pipeline in sorted((pipelines or {}).items()):
+        bucket = pipeline.get("bucket") or {}
+        delivery = pipeline.get("delivery_stream") or {}
+        encryption = delivery.get("encryption") or {}
+        shown[name] = {"bucket": bucket.get("name"), "bucket_versioning": bucket.get("versioning"),
+                       "delivery_stream": delivery.get("name"), "delivery_stream_encryption": encryption.get("status"),
+                       "delivery_stream_key_type": encryption.get("key_type")}
+        if not bucket.get("exists"):
+            warnings.append("pipeline %s: bucket %s does not exist" % (name, bucket.get("name")))
+        elif bucket.get("versioning") != "Enabled":
+            warnings.append("pipeline %s: bucket %s versioning is %s"
+                            % (name, bucket["name"], bucket.get("versioning")))
+        if not delivery.get("exists"):
+            warnings.append("pipeline %s: delivery stream %s does not exist" % (name, delivery.get("name")))
+        elif encryption.get("status") != "ENABLED":
+            warnings.append("pipeline %s: delivery stream %s server-side encryption is %s"
+                            % (name, delivery["name"], encryption.get("status")))
+    return {"pipelines": shown, "warnings": warnings}
 
 
 def cell(key: str, value: Any) -> str:
@@ -95,6 +131,8 @@ def cell(key: str, value: Any) -> str:
         return " + ".join(parts) or "none"
     if key == "drift":
         return "; ".join(value) if value else "none"
+    if key == "stream_key_rotation":
+        return "-" if value is None else "on" if value else "off"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -109,7 +147,21 @@ def markdown(report: Dict[str, Any]) -> str:
              "|" + "---|" * len(COLUMNS)]
     for entry in report["clusters"]:
         lines.append("| " + " | ".join(cell(key, entry[key]).replace("|", "\\|") for key, _title in COLUMNS) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + hardening_lines(report.get("hardening") or {})) + "\n"
+
+
+def hardening_lines(section: Dict[str, Any]) -> List[str]:
+    """The hardening section as text lines (Markdown; the HTML page shows the same lines)."""
+    lines = ["", "## Hardening", ""]
+    for name, pipeline in sorted((section.get("pipelines") or {}).items()):
+        lines.append("- pipeline %s: bucket %s versioning %s; delivery stream %s encryption %s%s" % (
+            name, pipeline["bucket"], pipeline["bucket_versioning"] or "-", pipeline["delivery_stream"],
+            pipeline["delivery_stream_encryption"] or "-",
+            " (%s)" % pipeline["delivery_stream_key_type"] if pipeline.get("delivery_stream_key_type") else ""))
+    lines.extend("- warning: %s" % warning for warning in section.get("warnings") or [])
+    if len(lines) == 3:
+        lines.append("- nothing to report")
+    return lines
 
 
 STYLE = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -125,6 +177,8 @@ def html_page(report: Dict[str, Any]) -> str:
             "<td>%s</td>" % esc(cell(key, entry[key])) for key, _title in COLUMNS)))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Audit report</title>"
             "<style>%s</style></head><body><h1>Audit report</h1><p>Generated %s over %d clusters: %d with drift "
-            "from policy.</p><table><thead><tr>%s</tr></thead><tbody>%s</tbody></table></body></html>\n"
+            "from policy.</p><table><thead><tr>%s</tr></thead><tbody>%s</tbody></table><h2>Hardening</h2><ul>%s</ul>"
+            "</body></html>\n"
             % (STYLE, esc(report["generated"]), len(report["clusters"]), report["clusters_with_drift"],
-               "".join("<th>%s</th>" % esc(title) for _key, title in COLUMNS), "".join(rows)))
+               "".join("<th>%s</th>" % esc(title) for _key, title in COLUMNS), "".join(rows),
+               "".join("<li>%s</li>" % esc(line[2:]) for line in hardening_lines(report.get("hardening") or {})[3:])))

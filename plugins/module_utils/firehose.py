@@ -57,6 +57,8 @@ LAMBDA_PROCESSOR_DEFAULTS = {
     "number_of_retries": 3,
 }
 COMPRESSION_FORMATS = ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"]
+# Server-side encryption of the delivery stream itself (records at rest in Firehose), DirectPut streams only.
+ENCRYPTION_KEY_TYPES = ["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"]
 
 # Limits of the Firehose API, checked before the first call so a bad value fails with the option's name.
 BUFFERING_SIZE_RANGE = (1, 128)
@@ -180,6 +182,53 @@ def desired_config(kinesis_source: Optional[Dict], s3_destination: Dict, lambda_
     if kinesis_source:
         source = {"stream_arn": kinesis_source["stream_arn"], "role_arn": kinesis_source["role_arn"]}
     return {"kinesis_source": source, "s3_destination": s3, "lambda_processor": processor}
+
+
+def validate_encryption(kinesis_source: Optional[Dict], encryption: Optional[Dict]) -> List[str]:
+    """Problems with O(server_side_encryption) that Firehose would refuse."""
+    if not encryption or not encryption.get("enabled"):
+        return []
+    errors = []
+    if kinesis_source:
+        errors.append("server_side_encryption applies to DirectPut streams only; a stream that reads a Kinesis "
+                      "stream is encrypted by that stream's own encryption (set server_side_encryption.enabled=false)")
+    key_type, key_arn = encryption.get("key_type"), encryption.get("key_arn")
+    if key_type == "CUSTOMER_MANAGED_CMK" and not key_arn:
+        errors.append("server_side_encryption.key_type=CUSTOMER_MANAGED_CMK needs server_side_encryption.key_arn")
+    if key_type == "AWS_OWNED_CMK" and key_arn:
+        errors.append("server_side_encryption.key_arn is only for key_type=CUSTOMER_MANAGED_CMK")
+    if key_arn and not re.match(r"^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key/.+$", key_arn):
+        errors.append(f"server_side_encryption.key_arn={key_arn!r} is not a KMS key ARN (an alias is not accepted)")
+    return errors
+
+
+def desired_encryption(encryption: Optional[Dict]) -> Optional[Dict]:
+    """The comparable server-side encryption the option asks for; None when the option is left out (not managed)."""
+    if encryption is None:
+        return None
+    if not encryption.get("enabled"):
+        return {"enabled": False, "key_type": None, "key_arn": None}
+    key_type = encryption.get("key_type") or "AWS_OWNED_CMK"
+    return {"enabled": True, "key_type": key_type,
+            "key_arn": encryption.get("key_arn") if key_type == "CUSTOMER_MANAGED_CMK" else None}
+
+
+def current_encryption(description: Optional[Dict]) -> Dict:
+    """The server-side encryption of a ``DeliveryStreamDescription`` (ENABLING counts as on: it is on its way)."""
+    configuration = (description or {}).get("DeliveryStreamEncryptionConfiguration") or {}
+    if configuration.get("Status") not in ("ENABLED", "ENABLING"):
+        return {"enabled": False, "key_type": None, "key_arn": None}
+    key_type = configuration.get("KeyType") or "AWS_OWNED_CMK"
+    return {"enabled": True, "key_type": key_type,
+            "key_arn": configuration.get("KeyARN") if key_type == "CUSTOMER_MANAGED_CMK" else None}
+
+
+def encryption_input(encryption: Dict) -> Dict:
+    """``DeliveryStreamEncryptionConfigurationInput`` of a create or StartDeliveryStreamEncryption request."""
+    request = {"KeyType": encryption["key_type"]}
+    if encryption.get("key_arn"):
+        request["KeyARN"] = encryption["key_arn"]
+    return request
 
 
 def _s3_destination_description(description: Dict) -> Optional[Dict]:
@@ -317,8 +366,8 @@ def s3_destination_request(config: Dict) -> Dict:
     }
 
 
-def create_request(name: str, config: Dict, tags: Optional[Dict]) -> Dict:
-    """The keyword arguments of ``create_delivery_stream``."""
+def create_request(name: str, config: Dict, tags: Optional[Dict], encryption: Optional[Dict] = None) -> Dict:
+    """The keyword arguments of ``create_delivery_stream`` (``encryption``: a desired_encryption())."""
     request = {
         "DeliveryStreamName": name,
         "ExtendedS3DestinationConfiguration": s3_destination_request(config),
@@ -333,6 +382,8 @@ def create_request(name: str, config: Dict, tags: Optional[Dict]) -> Dict:
         request["DeliveryStreamType"] = "DirectPut"
     if tags:
         request["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+    if encryption and encryption["enabled"]:
+        request["DeliveryStreamEncryptionConfigurationInput"] = encryption_input(encryption)
     return request
 
 
@@ -409,6 +460,19 @@ def update_destination(client, name: str, version_id: str, destination_id: str, 
         DestinationId=destination_id,
         ExtendedS3DestinationUpdate=destination,
     )
+
+
+@FirehoseErrorHandler.common_error_handler("start server-side encryption of delivery stream")
+@AWSRetry.jittered_backoff()
+def start_encryption(client, name: str, encryption: Dict) -> None:
+    client.start_delivery_stream_encryption(DeliveryStreamName=name,
+                                            DeliveryStreamEncryptionConfigurationInput=encryption_input(encryption))
+
+
+@FirehoseErrorHandler.common_error_handler("stop server-side encryption of delivery stream")
+@AWSRetry.jittered_backoff()
+def stop_encryption(client, name: str) -> None:
+    client.stop_delivery_stream_encryption(DeliveryStreamName=name)
 
 
 @FirehoseErrorHandler.deletion_error_handler("delete delivery stream")

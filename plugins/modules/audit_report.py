@@ -43,7 +43,10 @@ options:
           - What the policy asks for - C(preload_libraries), C(parameters) (C(pgaudit.*) of the parameter group),
             C(reboot_policy), C(log_export), C(log_retention_days), C(databases), C(role_policies) (each with
             C(role), optional C(database), C(profile) and its C(settings)), C(das_enabled), C(das_mode),
-            C(pgaudit_alerting), C(das_alerting).
+            C(pgaudit_alerting), C(das_alerting), C(pgaudit_alerting_function) (the function the log group's
+            subscription filter must reach), C(das_alerting_name) (the DAS alerting pipeline, a key of O(pipelines)).
+          - A role policy whose C(settings) is not a mapping (its profile did not resolve) is drift - an
+            C(unresolvable policy), never compliant.
         type: dict
         required: true
       database:
@@ -53,6 +56,12 @@ options:
     description: The C(clusters) result of M(dbaudit.postgresql.rds_fleet_audit_info).
     type: dict
     required: true
+  pipelines:
+    description:
+      - The C(pipelines) result of M(dbaudit.postgresql.rds_fleet_audit_info) - per DAS alerting pipeline the decrypt
+        function's policy (checked to name each cluster's stream, key and resource id) and its hardening.
+    type: dict
+    default: {}
   output_dir:
     description: Directory the report files are written to (created if missing).
     type: path
@@ -91,6 +100,15 @@ drift:
   returned: always
   type: dict
   sample: {"orders-prod": ["role app in database orders: pgaudit.log is not set (profile baseline: role,ddl)"]}
+hardening:
+  description:
+    - Per DAS alerting pipeline its bucket versioning and delivery stream encryption, and C(warnings) - activity
+      stream keys without rotation, buckets without versioning, delivery streams without server-side encryption.
+      Warnings are not drift (each can be turned off on purpose); they are also shown as Ansible warnings.
+  returned: always
+  type: dict
+  sample: {"pipelines": {"dbaudit-das": {"bucket": "b", "bucket_versioning": "Enabled", "delivery_stream": "d",
+           "delivery_stream_encryption": "ENABLED", "delivery_stream_key_type": "AWS_OWNED_CMK"}}, "warnings": []}
 files:
   description: The report files (written unless in check mode).
   returned: always
@@ -105,6 +123,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_drift import cluster_drift
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import hardening
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import html_page
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import markdown
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import row
@@ -127,6 +146,7 @@ def main():
         argument_spec=dict(
             clusters=dict(type="list", elements="dict", required=True, options=CLUSTER_SPEC),
             aws=dict(type="dict", required=True),
+            pipelines=dict(type="dict", default={}),
             output_dir=dict(type="path", required=True),
         ),
         supports_check_mode=True,
@@ -134,12 +154,13 @@ def main():
     rows = []
     for entry in module.params["clusters"]:
         aws = module.params["aws"].get(entry["cluster_identifier"])
-        drift = cluster_drift(entry["policy"], aws, entry["database"])
+        drift = cluster_drift(entry["policy"], aws, entry["database"], module.params["pipelines"])
         rows.append(row(entry["host"], entry["cluster_identifier"], aws, entry["database"], drift))
     report = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "clusters": rows,
         "clusters_with_drift": sum(1 for r in rows if r["drift"]),
+        "hardening": hardening(rows, module.params["pipelines"]),
     }
     output_dir = module.params["output_dir"]
     files = dict(json=os.path.join(output_dir, "audit_report.json"),
@@ -154,7 +175,10 @@ def main():
             write(files["html"], html_page(report))
         except (IOError, OSError) as e:
             module.fail_json(msg="cannot write the report to output_dir %s: %s" % (output_dir, e))
+    for warning in report["hardening"]["warnings"]:
+        module.warn("hardening: %s" % warning)
     module.exit_json(changed=not module.check_mode, clusters=rows, clusters_with_drift=report["clusters_with_drift"],
+                     hardening=report["hardening"],
                      drift=dict((r["host"], r["drift"]) for r in rows if r["drift"]), files=files)
 
 

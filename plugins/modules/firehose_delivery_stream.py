@@ -131,6 +131,29 @@ options:
         description: Times Firehose retries a failed invocation (0 to 300).
         type: int
         default: 3
+  server_side_encryption:
+    description:
+      - Server-side encryption of the records while Firehose holds them (C(StartDeliveryStreamEncryption)), for a
+        C(DirectPut) stream; a stream that reads a Kinesis stream is encrypted by that stream's encryption.
+      - Omitted means not managed (whatever the stream has is kept). Turned on or off in place, without replacing
+        the stream.
+    type: dict
+    suboptions:
+      enabled:
+        description: Whether the stream is encrypted.
+        type: bool
+        default: true
+      key_type:
+        description:
+          - V(AWS_OWNED_CMK) (a key Firehose owns, no cost, no key policy to manage) or V(CUSTOMER_MANAGED_CMK).
+        type: str
+        choices: [AWS_OWNED_CMK, CUSTOMER_MANAGED_CMK]
+        default: AWS_OWNED_CMK
+      key_arn:
+        description:
+          - ARN of the customer managed key (a key ARN, not an alias), with
+            O(server_side_encryption.key_type=CUSTOMER_MANAGED_CMK).
+        type: str
   wait:
     description:
       - Wait for the stream to become C(ACTIVE) after a create or update, or to disappear after a delete.
@@ -143,7 +166,8 @@ options:
 notes:
   - Only the S3 destination type is managed. A stream that delivers elsewhere (HTTP endpoint,
     OpenSearch, Redshift, ...) is reported as needing replacement.
-  - Stream-level server-side encryption of a C(DirectPut) stream (C(StartDeliveryStreamEncryption)) is not managed.
+  - Stream-level server-side encryption of a C(DirectPut) stream is managed with O(server_side_encryption); the
+    stream shows C(ENABLING) for a while after it is turned on, counted as on.
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -171,6 +195,9 @@ EXAMPLES = r"""
       buffering_interval: 300
       compression: GZIP
       kms_key_arn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+    server_side_encryption:
+      enabled: true
+      key_type: AWS_OWNED_CMK
     tags:
       purpose: database-audit
 
@@ -261,6 +288,10 @@ config:
       description: O(lambda_processor) with every suboption, or null without processing.
       type: dict
       returned: when the stream exists
+    server_side_encryption:
+      description: The stream's server-side encryption (C(enabled), C(key_type), C(key_arn)).
+      type: dict
+      returned: when the stream exists
     tags:
       description: The tags.
       type: dict
@@ -277,13 +308,14 @@ config:
       compression: GZIP
       kms_key_arn: null
     lambda_processor: null
+    server_side_encryption: {"enabled": true, "key_type": "AWS_OWNED_CMK", "key_arn": null}
     tags: {}
 updated:
   description: The options whose values were (or in check mode would be) changed in place on an existing stream.
   returned: always
   type: list
   elements: str
-  sample: ["s3_destination.buffering_interval", "tags"]
+  sample: ["s3_destination.buffering_interval", "server_side_encryption", "tags"]
 diff:
   description: The settings before and after, in the shape of RV(config). Returned in diff mode.
   returned: when diff mode is on
@@ -317,22 +349,30 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import config_with_tags
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import create_delivery_stream
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import create_request
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import ENCRYPTION_KEY_TYPES
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import current_config
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import current_encryption
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import delete_delivery_stream
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import describe_delivery_stream
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import desired_config
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import desired_encryption
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import destination_changes
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import destination_type
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import list_delivery_stream_tags
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import replacement_reasons
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import s3_destination_request
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import start_encryption
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import stop_encryption
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import tag_delivery_stream
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import untag_delivery_stream
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import update_destination
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import validate_encryption
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import validate_options
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import wait_for_delivery_stream
 
 STABLE_STATES = ("ACTIVE",)
+# Option paths UpdateDestination does not change.
+NOT_DESTINATION = ("tags", "server_side_encryption")
 
 
 def _returned_description(description: Optional[Dict], tags: Optional[Dict]) -> Dict:
@@ -347,6 +387,13 @@ def _tags_after(current_tags: Dict, set_tags: Dict, unset_keys: List[str]) -> Di
     after = {k: v for k, v in current_tags.items() if k not in unset_keys}
     after.update(set_tags)
     return after
+
+
+def _shown(config: Optional[Dict], tags: Optional[Dict], encryption: Optional[Dict]) -> Dict:
+    shown = config_with_tags(config, tags)
+    if shown:
+        shown["server_side_encryption"] = encryption
+    return shown
 
 
 def _settle(client, name: str, description: Optional[Dict], wait: bool, wait_timeout: int) -> Optional[Dict]:
@@ -379,15 +426,17 @@ def ensure_delivery_stream_present(
     purge_tags: bool,
     wait: bool,
     wait_timeout: int,
+    encryption: Optional[Dict] = None,
 ) -> Tuple[bool, List[str], Optional[Dict], Dict, Dict]:
-    """Returns (changed, updated option paths, description after, config before, config after)."""
+    """Returns (changed, updated option paths, description after, config before, config after).
+    ``encryption`` is a desired_encryption(); None leaves the stream's encryption as it is."""
     description = _settle(client, name, description, wait, wait_timeout)
 
     if not description:
-        after = config_with_tags(desired, tags)
+        after = _shown(desired, tags, encryption or current_encryption(None))
         if check_mode:
             return True, [], None, {}, after
-        create_delivery_stream(client, create_request(name, desired, tags))
+        create_delivery_stream(client, create_request(name, desired, tags, encryption))
         if wait:
             wait_for_delivery_stream(client, name, "delivery_stream_active", wait_timeout)
         return True, [], describe_delivery_stream(client, name), {}, after
@@ -401,16 +450,25 @@ def ensure_delivery_stream_present(
                     "again; records it is still buffering are lost when it is deleted.")
 
     current_tags = list_delivery_stream_tags(client, name)
-    before = config_with_tags(current, current_tags)
+    encryption_now = current_encryption(description)
+    encryption_wanted = encryption_now if encryption is None else encryption
+    before = _shown(current, current_tags, encryption_now)
     updated = destination_changes(current, desired)
+    if encryption_wanted != encryption_now:
+        updated.append("server_side_encryption")
     set_tags, unset_keys = ({}, []) if tags is None else compare_aws_tags(current_tags, tags, purge_tags)
     if set_tags or unset_keys:
         updated.append("tags")
-    after = config_with_tags(desired if updated else current, _tags_after(current_tags, set_tags, unset_keys))
+    after = _shown(desired if updated else current, _tags_after(current_tags, set_tags, unset_keys), encryption_wanted)
     if not updated or check_mode:
         return bool(updated), updated, description, before, after
 
-    if any(path != "tags" for path in updated):
+    if "server_side_encryption" in updated:
+        if encryption_wanted["enabled"]:
+            start_encryption(client, name, encryption_wanted)
+        else:
+            stop_encryption(client, name)
+    if any(path not in NOT_DESTINATION for path in updated):
         destination_id = description["Destinations"][0]["DestinationId"]
         update_destination(client, name, description["VersionId"], destination_id, s3_destination_request(desired))
         if wait:
@@ -433,7 +491,8 @@ def ensure_delivery_stream_absent(
     """Returns (changed, config before)."""
     if not description:
         return False, {}
-    before = config_with_tags(current_config(description), list_delivery_stream_tags(client, name))
+    before = _shown(current_config(description), list_delivery_stream_tags(client, name),
+                    current_encryption(description))
     if description.get("DeliveryStreamStatus") == "DELETING":
         if wait and not check_mode:
             wait_for_delivery_stream(client, name, "delivery_stream_deleted", wait_timeout)
@@ -457,6 +516,7 @@ def do(module) -> None:
     if params["state"] == "present":
         errors = validate_options(name, params["kinesis_source"], params["s3_destination"],
                                   params["lambda_processor"])
+        errors += validate_encryption(params["kinesis_source"], params["server_side_encryption"])
         if errors:
             module.fail_json(msg=f"Invalid options for delivery stream {name}: " + "; ".join(errors), errors=errors)
 
@@ -481,10 +541,11 @@ def do(module) -> None:
         purge_tags=params["purge_tags"],
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],
+        encryption=desired_encryption(params["server_side_encryption"]),
     )
     if description and not module.check_mode:
         tags = list_delivery_stream_tags(client, name)
-        config = config_with_tags(current_config(description), tags)
+        config = _shown(current_config(description), tags, current_encryption(description))
     else:
         tags = after.get("tags")
         config = deepcopy(after)
@@ -531,6 +592,14 @@ def main() -> None:
                 buffer_size=dict(type="float", default=1.0),
                 buffer_interval=dict(type="int", default=60),
                 number_of_retries=dict(type="int", default=3),
+            ),
+        ),
+        server_side_encryption=dict(
+            type="dict",
+            options=dict(
+                enabled=dict(type="bool", default=True),
+                key_type=dict(type="str", choices=ENCRYPTION_KEY_TYPES, default="AWS_OWNED_CMK"),
+                key_arn=dict(type="str", no_log=False),
             ),
         ),
         tags=dict(type="dict", aliases=["resource_tags"]),

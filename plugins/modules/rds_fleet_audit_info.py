@@ -21,7 +21,12 @@ description:
     (run it once, not per host) - the cluster parameter group (custom or default, whether
     C(shared_preload_libraries) has C(pgaudit), the C(pgaudit.*) values set), the instances pending a reboot,
     the C(postgresql) log export and its log group's retention, the activity stream, and the alerting attached
-    (subscription filters on the log group, Lambda event source mappings on the activity stream).
+    (subscription filters on the log group, Lambda event source mappings on the activity stream), and the
+    rotation of each activity stream's KMS key.
+  - C(shared_preload_libraries) is the effective value - the group's own, or where the group sets none the engine
+    default of the cluster's family (one read per family, only for such groups).
+  - Per DAS alerting pipeline named in O(das_pipelines), what audit_report checks the pipeline reaches and how it
+    is hardened - the decrypt function's inline policy, the bucket's versioning, the delivery stream's encryption.
   - Reads in bulk - one paginated describe of the clusters per hundred, each parameter group described once
     however many clusters share it (user-set parameters only), the C(/aws/rds/cluster/) log groups listed
     once, one subscription filter listing per existing log group, every event source mapping listed once.
@@ -41,6 +46,23 @@ options:
         retry mode and attempts of the environment apply).
     type: int
     default: 8
+  das_pipelines:
+    description:
+      - DAS alerting pipelines to read, as the C(dbaudit.postgresql.das_alerting) role names their pieces - function
+        C(<name>-decrypt) (execution role and inline policy of the same name), delivery stream C(<name>-activity),
+        bucket O(das_pipelines[].bucket) or C(<name>-activity-<account>-<region>).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The pipeline's name prefix (C(dbaudit_das_alerting_name)).
+        type: str
+        required: true
+      bucket:
+        description: The bucket (C(dbaudit_das_alerting_bucket)); empty for the role's default name.
+        type: str
+        default: ""
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -58,6 +80,8 @@ EXAMPLES = r"""
 - name: Read the fleet
   dbaudit.postgresql.rds_fleet_audit_info:
     cluster_identifiers: "{{ ansible_play_hosts_all }}"
+    das_pipelines:
+      - name: dbaudit-das
   run_once: true
   register: fleet
 """
@@ -74,17 +98,34 @@ clusters:
       engine: aurora-postgresql
       engine_version: "15.4"
       status: available
+      resource_id: cluster-ABCDEFGHIJKLMNOPQRSTUVWXYZ
       parameter_group:
         name: orders-prod-dbaudit
         default: false
         shared_preload_libraries: [pg_stat_statements, pgaudit]
+        shared_preload_libraries_source: user
         pgaudit_preloaded: true
         pgaudit_parameters: {"pgaudit.role": "rds_pgaudit"}
       pending_reboot: []
       log_export: true
       log_group: {"name": "/aws/rds/cluster/orders-prod/postgresql", "exists": true, "retention_days": 365}
-      activity_stream: {"status": "started", "mode": "async", "kms_key_id": "...", "kinesis_stream_name": "..."}
+      activity_stream: {"status": "started", "mode": "async", "kms_key_id": "...", "kinesis_stream_name": "...",
+                        "key_rotation": true}
       alerting: {"subscription_filters": [], "event_source_mappings": []}
+pipelines:
+  description:
+    - Per DAS alerting pipeline of O(das_pipelines), its decrypt function and that function's inline policy document
+      (null when missing), the bucket's versioning (C(Enabled), C(Suspended), C(Disabled)) and the delivery stream's
+      server-side encryption (C(status) ENABLED, DISABLED, ENABLING...).
+  returned: always
+  type: dict
+  sample:
+    dbaudit-das:
+      function: dbaudit-das-decrypt
+      function_policy: {"Version": "2012-10-17", "Statement": []}
+      bucket: {"name": "dbaudit-das-activity-123456789012-eu-west-1", "exists": true, "versioning": "Enabled"}
+      delivery_stream: {"name": "dbaudit-das-activity", "exists": true,
+                        "encryption": {"status": "ENABLED", "key_type": "AWS_OWNED_CMK", "key_arn": null}}
 api_calls:
   description: AWS API calls made, per operation (all reads).
   returned: always
@@ -102,16 +143,21 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import Ansi
 def main():
     module = DbauditAWSModule(
         argument_spec=dict(cluster_identifiers=dict(type="list", elements="str", required=True),
-                           parallel=dict(type="int", default=8)),
+                           parallel=dict(type="int", default=8),
+                           das_pipelines=dict(type="list", elements="dict", default=[], options=dict(
+                               name=dict(type="str", required=True), bucket=dict(type="str", default="")))),
         supports_check_mode=True,
     )
     if module.params["parallel"] < 1:
         module.fail_json(msg="parallel must be at least 1, got %d" % module.params["parallel"])
     retry = AWSRetry.jittered_backoff()
-    clients = [module.client(service, retry_decorator=retry) for service in ("rds", "logs", "lambda")]
+    services = ["rds", "logs", "lambda", "kms"] + (["iam", "s3", "firehose", "sts"] if module.params["das_pipelines"]
+                                                   else [])
+    clients = dict((service, module.client(service, retry_decorator=retry)) for service in services)
     try:
-        found = read_fleet(clients[0], clients[1], clients[2], module.params["cluster_identifiers"],
-                           parallel=module.params["parallel"])
+        found = read_fleet(clients["rds"], clients["logs"], clients["lambda"], module.params["cluster_identifiers"],
+                           parallel=module.params["parallel"], clients=clients,
+                           das_pipelines=module.params["das_pipelines"])
     except AnsibleRDSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, **found)

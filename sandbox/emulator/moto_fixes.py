@@ -69,8 +69,28 @@ def bucket_permission(self: Any, action: str, resource: str) -> Any:
     return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
 
 
+def delivery_stream_init(original: Any) -> Any:
+    """moto's DeliveryStream, with the encryption of a create request shown as AWS shows it.
+
+    moto keeps ``DeliveryStreamEncryptionConfigurationInput`` of CreateDeliveryStream as given (KeyType,
+    KeyARN) without a ``Status``, which only StartDeliveryStreamEncryption sets; AWS reports ``ENABLED`` once
+    the stream is active (it passes through ENABLING; the emulator's streams are active at once).
+    """
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        encryption = self.delivery_stream_encryption_configuration
+        if encryption and not encryption.get("Status"):
+            encryption["Status"] = "ENABLED"
+
+    return init
+
+
 def install() -> None:
+    from moto.firehose.models import DeliveryStream
     from moto.s3.models import FakeBucket
+
+    DeliveryStream.__init__ = delivery_stream_init(DeliveryStream.__init__)  # type: ignore[method-assign]
 
     FakeBucket.get_permission = bucket_permission  # type: ignore[method-assign]
     # moto_api's URL map binds response_instance.model_data when it is first imported, which is

@@ -24,7 +24,7 @@ POLICY = {
 
 def aws(**overrides):
     facts = {
-        "found": True,
+        "found": True, "cluster_identifier": "orders", "resource_id": "cluster-ORDERS",
         "parameter_group": {"name": "orders-dbaudit", "shared_preload_libraries": ["pg_stat_statements", "pgaudit"],
                             "pgaudit_parameters": {"pgaudit.log": "none", "pgaudit.log_catalog": "0",
                                                    "pgaudit.role": "rds_pgaudit"}},
@@ -96,7 +96,9 @@ def test_stream_alerting_and_missing_cluster():
     assert audit_drift.stream_drift(POLICY, aws(activity_stream={"status": "started", "mode": "sync"})) == [
         "activity stream runs in mode sync (policy: async)"]
     assert audit_drift.alerting_drift(POLICY, aws(alerting={})) == [
-        "no alert subscription on the postgresql log group", "no function reads the activity stream"]
+        "alerting does not reach cluster orders: no subscription filter on the postgresql log group "
+        "/aws/rds/cluster/orders/postgresql",
+        "alerting does not reach cluster orders: no event source mapping from None"]
     assert audit_drift.cluster_drift(POLICY, {"found": False}, None) == ["cluster not found"]
 
 
@@ -124,3 +126,78 @@ def test_database_policy_without_role_is_compared_with_the_database_scope():
     assert [(s["role"], s["database"], s["pgaudit.log"]) for s in row["role_settings"]] == [
         ("app", "orders", "write"), (None, "orders", "ddl")]
     assert audit_report_render.cell("role_settings", row["role_settings"]) == "app@orders: write, orders: ddl"
+
+
+def test_a_profile_that_does_not_resolve_is_drift_never_compliance():
+    unresolved = {"role": "app", "database": "orders", "profile": "stricct", "settings": None,
+                  "known_profiles": ["strict", "baseline", "full"]}
+    policy = dict(POLICY, role_policies=[unresolved])
+    expected = ("role app in database orders: unresolvable policy: profile stricct is not defined in "
+                "dbaudit_audit_profiles (known profiles: baseline, full, strict)")
+    # Nothing stored for the role either: "nothing expected" must not read as "nothing missing".
+    assert audit_drift.cluster_drift(policy, aws(), database(settings=[])) == [expected]
+    assert audit_drift.cluster_drift(policy, {"found": False}, None) == ["cluster not found", expected]
+    without_settings = dict(POLICY, role_policies=[{"database": "orders", "profile": "x"}])
+    assert audit_drift.policy_drift(without_settings) == [
+        "database orders: unresolvable policy: profile x is not defined in dbaudit_audit_profiles "
+        "(known profiles: unknown)"]
+
+
+STREAM = {"status": "started", "mode": "async", "kms_key_id": "key-1",
+          "kinesis_stream_name": "aws-rds-das-cluster-ORDERS"}
+DECRYPT_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "ReadActivityStreams", "Effect": "Allow", "Action": ["kinesis:GetRecords", "kinesis:ListShards"],
+     "Resource": ["arn:aws:kinesis:eu-west-1:123456789012:stream/aws-rds-das-cluster-ORDERS"]},
+    {"Sid": "DecryptActivityDataKeys", "Effect": "Allow", "Action": ["kms:Decrypt"],
+     "Resource": ["arn:aws:kms:eu-west-1:123456789012:key/key-1"],
+     "Condition": {"StringEquals": {"kms:EncryptionContext:aws:rds:dbc-id": ["cluster-ORDERS"]}}}]}
+MAPPED = {"subscription_filters": [{"name": "f", "destination_arn": "arn:aws:lambda:r:1:function:pg-alert"}],
+          "event_source_mappings": [{"uuid": "u", "function_arn": "arn:aws:lambda:r:1:function:das-decrypt"}]}
+ALERTING = dict(POLICY, pgaudit_alerting_function="pg-alert", das_alerting_name="das")
+
+
+def pipelines(document):
+    return {"das": {"function": "das-decrypt", "function_policy": document}}
+
+
+def test_alerting_reaches_the_cluster_only_when_policy_mapping_and_filter_name_it():
+    covered = aws(activity_stream=STREAM, alerting=MAPPED)
+    assert audit_drift.alerting_drift(ALERTING, covered, pipelines(DECRYPT_POLICY)) == []
+    dropped = {"Statement": [dict(DECRYPT_POLICY["Statement"][0], Resource=["arn:aws:kinesis:r:1:stream/other"]),
+                             dict(DECRYPT_POLICY["Statement"][1], Condition={"StringEquals": {
+                                 "kms:EncryptionContext:aws:rds:dbc-id": ["cluster-OTHER"]}})]}
+    assert audit_drift.alerting_drift(ALERTING, covered, pipelines(dropped)) == [
+        "alerting does not reach cluster orders: the decrypt function's policy das-decrypt does not name its "
+        "activity stream aws-rds-das-cluster-ORDERS",
+        "alerting does not reach cluster orders: the decrypt function's policy das-decrypt does not allow "
+        "kms:Decrypt with its stream key key-1 for resource id cluster-ORDERS"]
+    assert audit_drift.alerting_drift(ALERTING, covered, pipelines(None)) == [
+        "alerting does not reach cluster orders: the decrypt function's policy das-decrypt does not exist"]
+    elsewhere = aws(activity_stream=STREAM, alerting={
+        "subscription_filters": [{"name": "f", "destination_arn": "arn:aws:lambda:r:1:function:other"}],
+        "event_source_mappings": [{"uuid": "u", "function_arn": "arn:aws:lambda:r:1:function:other"}]})
+    assert audit_drift.alerting_drift(ALERTING, elsewhere, pipelines(DECRYPT_POLICY)) == [
+        "alerting does not reach cluster orders: no subscription filter on the postgresql log group "
+        "/aws/rds/cluster/orders/postgresql to pg-alert",
+        "alerting does not reach cluster orders: no event source mapping from aws-rds-das-cluster-ORDERS to "
+        "das-decrypt"]
+    wildcard = {"Statement": [
+        {"Effect": "Allow", "Action": "kinesis:*", "Resource": "arn:aws:kinesis:*:*:stream/aws-rds-das-*"},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}
+    assert audit_drift.alerting_drift(ALERTING, covered, pipelines(wildcard)) == []
+
+
+def test_hardening_warns_of_keys_without_rotation_and_unhardened_pipelines():
+    rows = [audit_report_render.row("orders", "orders", aws(activity_stream=dict(STREAM, key_rotation=False)),
+                                    database(), [])]
+    section = audit_report_render.hardening(rows, {"das": {
+        "bucket": {"name": "b", "exists": True, "versioning": "Disabled"},
+        "delivery_stream": {"name": "d", "exists": True, "encryption": {"status": "DISABLED"}}}})
+    assert rows[0]["stream_key_rotation"] is False
+    assert section["warnings"] == [
+        "cluster orders: activity stream key has no automatic rotation",
+        "pipeline das: bucket b versioning is Disabled",
+        "pipeline das: delivery stream d server-side encryption is DISABLED"]
+    report = {"generated": "now", "clusters": rows, "clusters_with_drift": 0, "hardening": section}
+    assert "- warning: pipeline das: bucket b versioning is Disabled" in audit_report_render.markdown(report)
+    assert "<h2>Hardening</h2>" in audit_report_render.html_page(report)

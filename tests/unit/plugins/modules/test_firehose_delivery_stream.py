@@ -272,3 +272,45 @@ class _ClientError(Exception):
 ])
 def test_only_role_propagation_errors_are_retried(code, message, expected):
     assert firehose.is_role_propagation_error(_ClientError(code, message)) is expected
+
+
+# --- server-side encryption of the stream ----------------------------------------------------------------------
+
+CMK = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_encryption_left_out_is_not_managed_and_on_defaults_to_an_aws_owned_key():
+    assert firehose.desired_encryption(None) is None
+    assert firehose.desired_encryption({"enabled": True, "key_type": None, "key_arn": None}) == {
+        "enabled": True, "key_type": "AWS_OWNED_CMK", "key_arn": None}
+    assert firehose.desired_encryption({"enabled": False, "key_type": "AWS_OWNED_CMK", "key_arn": None}) == {
+        "enabled": False, "key_type": None, "key_arn": None}
+
+
+def test_current_encryption_reads_status_and_key():
+    on = dict(described({}), DeliveryStreamEncryptionConfiguration={
+        "Status": "ENABLING", "KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": CMK})
+    assert firehose.current_encryption(on) == {"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": CMK}
+    off = dict(described({}), DeliveryStreamEncryptionConfiguration={"Status": "DISABLED"})
+    assert firehose.current_encryption(off) == firehose.current_encryption(described({})) == {
+        "enabled": False, "key_type": None, "key_arn": None}
+
+
+def test_create_request_carries_the_encryption_input():
+    config = firehose.desired_config(None, s3_options(), None)
+    request = firehose.create_request("s", config, None, firehose.desired_encryption(
+        {"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": CMK}))
+    assert request["DeliveryStreamEncryptionConfigurationInput"] == {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": CMK}
+    assert "DeliveryStreamEncryptionConfigurationInput" not in firehose.create_request("s", config, None, None)
+
+
+@pytest.mark.parametrize("kinesis, encryption, fragment", [
+    ({"stream_arn": "x", "role_arn": "y"}, {"enabled": True, "key_type": "AWS_OWNED_CMK"}, "DirectPut streams only"),
+    (None, {"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK"}, "needs server_side_encryption.key_arn"),
+    (None, {"enabled": True, "key_type": "AWS_OWNED_CMK", "key_arn": CMK}, "only for key_type=CUSTOMER_MANAGED_CMK"),
+    (None, {"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": "alias/x"}, "not a KMS key ARN"),
+])
+def test_invalid_encryption_is_named(kinesis, encryption, fragment):
+    [error] = firehose.validate_encryption(kinesis, encryption)
+    assert fragment in error
+    assert firehose.validate_encryption(kinesis, dict(encryption, enabled=False)) == []
