@@ -24,6 +24,18 @@ CASES = {
     "pgaudit-retention-not-an-int": (
         "pgaudit", {"dbaudit_log_retention_days": "a year"},
         ["dbaudit_log_retention_days", "int"]),
+    # CloudWatch Logs accepts only its own retentions (2557 is one, 42 and 0 are not): refused before any change,
+    # where amazon.aws.cloudwatchlogs_log_group deleted the log group.
+    "pgaudit-retention-not-a-cloudwatch-value": (
+        "pgaudit", {"dbaudit_log_retention_days": 42},
+        ["dbaudit_log_retention_days", "must be one of: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, "
+         "731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got: 42"]),
+    "pgaudit-alerting-log-group-retention-zero": (
+        "pgaudit_alerting", {"dbaudit_pgaudit_alerting_log_group_retention_days": "0"},
+        ["dbaudit_pgaudit_alerting_log_group_retention_days", "must be one of", "got: 0"]),
+    "das-alerting-retention-negative": (
+        "das_alerting", {"dbaudit_das_alerting_log_retention_days": -5},
+        ["dbaudit_das_alerting_log_retention_days", "must be one of", "got: -5"]),
     "pgaudit-databases-not-a-list": (
         "pgaudit", {"dbaudit_databases": {"name": "postgres"}},
         ["dbaudit_databases", "list"]),
