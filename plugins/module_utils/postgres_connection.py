@@ -50,6 +50,8 @@ _PARAMETER_MAP = {
 # 'connection to server at "h" (127.0.0.1), port 5432 failed: ' / 'connection to server on socket "..." failed: '
 _LIBPQ_PREFIX = re.compile(r'connection to server (?:at|on socket) "[^"]*"(?: \([^)]*\))?(?:, port \d+)? failed:\s*')
 _SEVERITY = re.compile(r"^(?:FATAL|ERROR):\s+")
+# SQLSTATEs of a CREATE that lost a race: duplicate_object, unique_violation (on a catalog index).
+ALREADY_CREATED = ("42710", "23505")
 
 
 def postgres_argument_spec() -> Dict[str, Any]:
@@ -227,6 +229,32 @@ class SqlSession(object):
         self.queries.append(self.render(statement, params))
         if not self.check_mode:
             self._execute(statement, params, fetch=False)
+
+    def create(self, statement, params=None) -> bool:
+        """A CREATE that a concurrent session may win (two job slices, two runs at once): True when this session
+        created the object, False when it appeared meanwhile - the loser adopts it instead of failing. PostgreSQL
+        reports the loss as duplicate_object (42710), or as unique_violation (23505) on its catalog's index when
+        the other session committed while this one waited."""
+        self.queries.append(self.render(statement, params))
+        if self.check_mode:
+            return True
+        in_transaction = not self.conn.autocommit
+        with self.conn.cursor() as cursor:
+            if in_transaction:
+                cursor.execute("SAVEPOINT dbaudit_create")
+            try:
+                cursor.execute(statement, params)
+            except psycopg2.Error as e:
+                if e.pgcode not in ALREADY_CREATED:
+                    detail = one_line(getattr(e, "pgerror", None) or str(e))
+                    self.fail("SQL failed on database %r: %s: %s" % (
+                        self.conn.info.dbname, self.render_safely(statement, params), _SEVERITY.sub("", detail)))
+                if in_transaction:
+                    cursor.execute("ROLLBACK TO SAVEPOINT dbaudit_create")
+                return False
+            if in_transaction:
+                cursor.execute("RELEASE SAVEPOINT dbaudit_create")
+        return True
 
     def commit(self) -> None:
         if not self.conn.autocommit:

@@ -236,16 +236,22 @@ def ensure_audit_role(session, name):
         if found["can_login"]:
             session.module.warn("audit_role %r can log in; an object auditing role is meant to be NOLOGIN" % name)
         return False
-    session.change(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+    created = session.create(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
     session.commit()
-    return True
+    return created
 
 
 def ensure_extension(session, steps):
+    """Run the steps; a CREATE EXTENSION that another run won leaves the extension it made."""
+    changed = False
     for step in steps:
-        session.change(statement(step))
+        if step[0] == "create":
+            changed = session.create(statement(step)) or changed
+        else:
+            session.change(statement(step))
+            changed = True
     session.commit()
-    return bool(steps)
+    return changed
 
 
 def main():

@@ -255,6 +255,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import AnsibleRDSError
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import add_tags
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import copy_parameter_group
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import create_parameter_group
@@ -262,6 +263,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import dele
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_engine_defaults
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_parameter_group
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_parameters
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import error_code
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import group_arn
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import list_tags
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import modify_parameters
@@ -346,8 +348,10 @@ def _template(client, scope: str, name: str, params: Dict):
     return family, description, describe_engine_defaults(client, scope, family), None
 
 
-def ensure_present(client, check_mode: bool, scope: str, name: str, params: Dict) -> Dict:
-    """Create or copy the group when missing, then set the parameters and tags. Returns the result keys."""
+def ensure_present(client, check_mode: bool, scope: str, name: str, params: Dict, adopting: bool = False) -> Dict:
+    """Create or copy the group when missing, then set the parameters and tags. Returns the result keys.
+    A group another run created between the describe and the create is adopted: read again and brought to
+    the wanted parameters like any existing group."""
     warnings = []
     group = describe_parameter_group(client, scope, name)
     if group:
@@ -392,10 +396,17 @@ def ensure_present(client, check_mode: bool, scope: str, name: str, params: Dict
     if not check_mode:
         if not group:
             tags = params["tags"] or {}
-            if source:
-                created = copy_parameter_group(client, scope, source, name, description, tags)
-            else:
-                created = create_parameter_group(client, scope, name, family, description, tags)
+            try:
+                if source:
+                    created = copy_parameter_group(client, scope, source, name, description, tags)
+                else:
+                    created = create_parameter_group(client, scope, name, family, description, tags)
+            except AnsibleRDSError as e:
+                if adopting or error_code(e.exception) != "DBParameterGroupAlreadyExists":
+                    raise
+                adopted = ensure_present(client, check_mode, scope, name, params, adopting=True)
+                adopted["warnings"].append(f"{name} was created by another run at the same time; it was adopted")
+                return adopted
             arn = group_arn(scope, created)
             tags_after = dict(tags)
         else:

@@ -90,8 +90,11 @@ rebooted:
   type: list
   elements: str
   sample: ["prod-db-2", "prod-db-3", "prod-db-1"]
-skipped:
-  description: Instances not rebooted because nothing was pending for them.
+not_pending:
+  description:
+    - Instances not rebooted because nothing was pending for them, including one that another run (a concurrent
+      job, say) rebooted while this one waited for it. (Not named C(skipped), a key Ansible reserves for skipped
+      tasks.)
   returned: always
   type: list
   elements: str
@@ -218,10 +221,15 @@ class Rebooter:
         return wait_for(lambda: member(self.read(), identifier), lambda m: m is not None and done(m),
                         f"DB instance {identifier} {what}", self.wait_timeout, show=show_member)
 
-    def reboot(self, identifier: str, force_failover: bool = False) -> None:
-        self.wait_member(identifier, lambda m: m["status"] == "available", "to be available before its reboot")
+    def reboot(self, identifier: str, force_failover: bool = False, only_if_pending: bool = False) -> bool:
+        """Reboot one member once it is available; with ``only_if_pending``, not when the wait ends with nothing
+        pending (another run rebooted it meanwhile: two reboots for one change would be a needless outage)."""
+        ready = self.wait_member(identifier, lambda m: m["status"] == "available", "to be available before its reboot")
+        if only_if_pending and not ready["pending_reboot"]:
+            return False
         reboot_instance(self.client, identifier, force_failover)
         self.wait_member(identifier, is_settled, "to be available and in-sync after its reboot")
+        return True
 
     def fail_over(self, writer_id: str) -> Optional[str]:
         """Promote a settled reader; then make sure the old writer applied its changes. Returns the new writer."""
@@ -252,22 +260,27 @@ def ensure_rebooted(rebooter: Rebooter, check_mode: bool, only_if_pending: bool,
         raise LookupError(f"{what} does not exist (or has no instances)")
     targets = plan_reboots(members, only_if_pending, single_instance)
     target_ids = [t["db_instance_identifier"] for t in targets]
-    skipped = [m["db_instance_identifier"] for m in reboot_order(members)
-               if m["db_instance_identifier"] not in target_ids
-               and (single_instance is None or m["db_instance_identifier"] == single_instance)]
-    result = {"changed": bool(targets), "rebooted": target_ids, "skipped": skipped}
+    not_pending = [m["db_instance_identifier"] for m in reboot_order(members)
+                   if m["db_instance_identifier"] not in target_ids
+                   and (single_instance is None or m["db_instance_identifier"] == single_instance)]
+    result = {"changed": bool(targets), "rebooted": target_ids, "not_pending": not_pending}
     if check_mode or not targets:
         result["instances"] = members
         return result
+    rebooted = []
     for target in targets:
         identifier = target["db_instance_identifier"]
         if failover and target["writer"] and rebooter.cluster_id:
             new_writer = rebooter.fail_over(identifier)
+            rebooted.append(identifier)
             if new_writer:
                 result["failed_over_to"] = new_writer
+        elif rebooter.reboot(identifier, force_failover=failover and not rebooter.cluster_id,
+                             only_if_pending=only_if_pending):
+            rebooted.append(identifier)
         else:
-            rebooter.reboot(identifier, force_failover=failover and not rebooter.cluster_id)
-    result["instances"] = rebooter.read()
+            not_pending.append(identifier)
+    result.update(changed=bool(rebooted), rebooted=rebooted, instances=rebooter.read())
     return result
 
 
