@@ -22,14 +22,16 @@ continued on the next line is seen as the server sees it. On the tokens:
   ``MAX_NESTING`` levels deep.
 
 A literal or comment left open runs to the end of the text, so a truncated statement does not
-leak. When the text has a backslash, it is also read as with ``standard_conforming_strings``
-off (``'a\\'b'`` is then one literal) and what either reading finds is masked.
+leak. When a standard literal holds a backslash, the text is also read as a server with
+``standard_conforming_strings`` off reads it (``'a\\'b'`` is then one literal) and what either
+reading finds is masked.
 
 The mask replaces the secret only: quotes, prefixes and the rest of the text stay byte for byte.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .sql_tokens import (
@@ -41,6 +43,7 @@ from .sql_tokens import (
     QUOTED_IDENT,
     STRING,
     TRIVIA,
+    DecodedText,
     Token,
     decode,
     tokenize,
@@ -65,6 +68,7 @@ SECRET_FUNCTIONS = frozenset({
 # an ampersand may be an escape (E'', U&'') spelling one of them.
 _TRIGGERS = ("pass", "pwd", "secret", "key", "token", "credential", "crypt", "hmac", "akia", "asia", "://")
 
+_TRIGGER = re.compile("|".join(re.escape(trigger) for trigger in _TRIGGERS) + r"|[\\&]", re.IGNORECASE)
 _AWS_ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _KEY_STEM = re.compile(r"pass|pwd|secret|key|token|credential", re.IGNORECASE)
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -81,7 +85,9 @@ Span = tuple[int, int]
 def is_secret_name(name: str) -> bool:
     """Whether a key, column, option or setting called ``name`` holds a secret."""
     last = name.strip().lower().rsplit(".", 1)[-1]
-    return last in SECRET_NAMES or any(last.endswith("_" + secret) for secret in SECRET_NAMES)
+    if last in SECRET_NAMES:
+        return True
+    return "_" in last and any(last.endswith("_" + secret) for secret in SECRET_NAMES)
 
 
 def _may_hold_secret(text: str) -> bool:
@@ -141,15 +147,14 @@ def _free_text_spans(value: str) -> list[Span]:
     return spans
 
 
-def _content_spans(text: str, token: Token, depth: int, standard: bool, unicode_escape: str) -> list[Span]:
-    """Secrets inside a string literal, quoted identifier or comment, as raw spans of ``text``."""
-    decoded = decode(text, token, standard_conforming_strings=standard, unicode_escape=unicode_escape)
+def _content_spans(decoded: DecodedText, token: Token, depth: int) -> list[Span]:
+    """Secrets inside a string literal, quoted identifier or comment, as raw spans of the text."""
     value = decoded.value
     if not _may_hold_secret(value):
         return []
     spans = _free_text_spans(value)
     if token.kind != QUOTED_IDENT and depth < MAX_NESTING:
-        spans += _sql_spans(value, depth + 1, standard)
+        spans += _sql_spans(value, depth + 1)
     return [decoded.raw_span(start, end) for start, end in spans]
 
 
@@ -164,16 +169,7 @@ def _unicode_escape_of(text: str, tokens: list[Token], index: int) -> str:
     return "\\"
 
 
-def _key_name(text: str, token: Token, standard: bool) -> str | None:
-    """The name ``token`` gives if it can be a key: identifier, quoted identifier or literal."""
-    if token.kind == IDENT:
-        return text[token.start:token.end]
-    if token.kind in (QUOTED_IDENT, STRING) and token.terminated and token.end - token.start <= _LONGEST_KEY:
-        return decode(text, token, standard_conforming_strings=standard).value
-    return None
-
-
-def _keyed_value_span(text: str, tokens: list[Token], index: int, standard: bool) -> Span | None:
+def _keyed_value_span(text: str, tokens: list[Token], index: int) -> Span | None:
     """The value after the secret key ``tokens[index]``: ``PASSWORD 'x'``, ``api_key = 'x'``, ``'token', 'x'``."""
     key, position, separated = tokens[index], index + 1, False
     if position < len(tokens):
@@ -188,7 +184,8 @@ def _keyed_value_span(text: str, tokens: list[Token], index: int, standard: bool
         return None
     value = tokens[position]
     if value.kind in (STRING, QUOTED_IDENT):
-        return value.content_span
+        start, end = value.content_span
+        return (start, end) if start < end or value.terminated else None  # an open, empty literal hides nothing
     if separated and value.kind in (IDENT, NUMBER) and key.kind != STRING:
         after = tokens[position + 1] if position + 1 < len(tokens) else None
         if after is None or text[after.start:after.end] not in ("(", "."):
@@ -211,28 +208,52 @@ def _call_argument_spans(text: str, tokens: list[Token], open_index: int) -> tup
     return spans, index
 
 
-def _sql_spans(text: str, depth: int = 0, standard: bool = True) -> list[Span]:
-    """Raw spans of ``text`` that hold secrets, ``text`` read as SQL."""
+def _sql_spans(text: str, depth: int = 0) -> list[Span]:
+    """Raw spans of ``text`` that hold secrets, ``text`` read as SQL.
+
+    A standard literal with a backslash in it ends elsewhere when ``standard_conforming_strings`` is
+    off, so the text is then read both ways and what either reading finds is masked.
+    """
     if not _may_hold_secret(text):
         return []
-    all_tokens = tokenize(text, standard_conforming_strings=standard)
+    conforming = tokenize(text)
+    spans = _token_spans(text, conforming, depth, standard=True)
+    if any(token.kind == STRING and token.prefix in ("", "N") and "\\" in text[token.start:token.end]
+           for token in conforming):
+        spans += _token_spans(text, tokenize(text, standard_conforming_strings=False), depth, standard=False)
+    return spans
+
+
+def _token_spans(text: str, all_tokens: list[Token], depth: int, standard: bool) -> list[Span]:
+    """Secrets the rules find in one reading of ``text``.
+
+    Only tokens a trigger word, backslash or ampersand falls in can start a rule, so those are the
+    ones looked at: a long statement costs one pass of the tokenizer and little more.
+    """
     tokens = [token for token in all_tokens if token.kind not in TRIVIA]
+    starts = [token.start for token in tokens]
+    hits = sorted({bisect.bisect_right(starts, hit.start()) - 1 for hit in _TRIGGER.finditer(text)} - {-1})
     spans: list[Span] = []
     for token in all_tokens:
-        if token.kind == COMMENT:
-            spans += _content_spans(text, token, depth, standard, "\\")
+        if token.kind == COMMENT and _may_hold_secret(text[token.start:token.end]):
+            spans += _content_spans(decode(text, token), token, depth)
     arguments_until = -1
-    for index, token in enumerate(tokens):
-        if token.kind in (STRING, QUOTED_IDENT):
+    for index in hits:
+        token = tokens[index]
+        if token.kind == IDENT:
+            name = text[token.start:token.end]
+            if _AWS_ACCESS_KEY.fullmatch(name):
+                spans.append((token.start, token.end))
+        elif token.kind in (STRING, QUOTED_IDENT) and _may_hold_secret(text[token.start:token.end]):
             escape = _unicode_escape_of(text, tokens, index) if token.prefix == "U&" else "\\"
-            spans += _content_spans(text, token, depth, standard, escape)
-        elif token.kind == IDENT and _AWS_ACCESS_KEY.fullmatch(text, token.start, token.end):
-            spans.append((token.start, token.end))
-        name = _key_name(text, token, standard)
-        if name is None:
+            decoded = decode(text, token, standard_conforming_strings=standard, unicode_escape=escape)
+            spans += _content_spans(decoded, token, depth)
+            # a quoted name can be a key too: json_build_object('password', 'x'), "token": ...
+            name = decoded.value if token.terminated and token.end - token.start <= _LONGEST_KEY else ""
+        else:
             continue
         if is_secret_name(name):
-            value = _keyed_value_span(text, tokens, index, standard)
+            value = _keyed_value_span(text, tokens, index)
             if value is not None:
                 spans.append(value)
             elif index == len(tokens) - 1 and all_tokens[-1].kind == COMMENT and not all_tokens[-1].terminated:
@@ -261,7 +282,4 @@ def redact_sql(text: str) -> str:
     """``text`` with passwords, keys, tokens and credential-bearing arguments replaced by ***."""
     if not text or not _may_hold_secret(text):
         return text
-    spans = _sql_spans(text)
-    if "\\" in text:  # the same text as a server with standard_conforming_strings off reads it
-        spans += _sql_spans(text, standard=False)
-    return _masked(text, spans)
+    return _masked(text, _sql_spans(text))

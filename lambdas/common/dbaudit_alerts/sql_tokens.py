@@ -7,7 +7,8 @@ and ``'a'`` newline ``'b'`` (one literal) are all valid. This follows the server
 strings ('' doubled; backslash escapes too when ``standard_conforming_strings`` is off), E''
 escape strings, U&'' Unicode strings, B''/X'' bit strings, N'' national strings, dollar quotes,
 quoted identifiers ("..." and U&"..."), positional parameters, numbers, operators, punctuation
-and identifiers. An unterminated literal, identifier or comment runs to the end of the text.
+and identifiers (whitespace separates tokens and is not one). An unterminated literal, identifier
+or comment runs to the end of the text.
 
 Every scan is a forward pass with non-backtracking patterns, so the cost is linear in the text.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 WHITESPACE = "whitespace"
 COMMENT = "comment"
@@ -31,15 +32,24 @@ OTHER = "other"
 
 TRIVIA = frozenset({WHITESPACE, COMMENT})
 
-_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 _LINE_COMMENT = re.compile(r"--[^\n\r]*")
 _COMMENT_MARK = re.compile(r"/\*|\*/")
-_IDENT = re.compile(r"[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*")
-_NUMBER = re.compile(r"(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[A-Za-z0-9_]*")
 _PARAM = re.compile(r"\$\d+")
 _DOLLAR_DELIM = re.compile(r"\$(?:[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_\u0080-\U0010ffff]*)?\$")
-_OPERATOR = re.compile(r"[~!@#^&|`?+\-*/%<>=]+")
-_PUNCT = re.compile(r"::|:=|[(),;\[\].:]")
+_IDENT_CHAR = r"A-Za-z0-9_$\u0080-\U0010ffff"
+# Where a comment, string, quoted identifier, parameter or dollar quote begins. A prefix (E'x', U&'x')
+# or a dollar sign right after an identifier character belongs to that identifier instead.
+_NEXT_SPECIAL = re.compile(
+    rf"(?<![{_IDENT_CHAR}])(?:[eEbBxXnN]'|[uU]&['\"]|\$)|['\"]|--|/\*")
+_SPECIAL_AT = re.compile(r"[eEbBxXnN]'|[uU]&['\"]|['\"$]|--|/\*")
+# The tokens between two of those: one match per token (any other character is a token of its own).
+_ORDINARY_TOKEN = re.compile(
+    rf"(?P<{WHITESPACE}>[ \t\n\r\f\v]+)"
+    rf"|(?P<{IDENT}>[A-Za-z_\u0080-\U0010ffff][{_IDENT_CHAR}]*)"
+    rf"|(?P<{NUMBER}>(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?[A-Za-z0-9_]*)"
+    rf"|(?P<{PUNCT}>::|:=|[(),;\[\].:])"
+    rf"|(?P<{OPERATOR}>[~!@#^&|`?+\-*/%<>=]+)"
+    rf"|(?P<{OTHER}>.)", re.DOTALL)
 # Bodies of quoted text, written so that no part can match the same characters two ways.
 _BODY_DOUBLED = re.compile(r"[^']*(?:''[^']*)*")
 _BODY_BACKSLASH = re.compile(r"[^'\\]*(?:(?:''|\\.)[^'\\]*)*", re.DOTALL)
@@ -53,8 +63,7 @@ _ESCAPES_IDENT = re.compile(r'""')
 _CONTROL_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One lexical token: ``text[start:end]``.
 
     For strings, quoted identifiers and comments, ``parts`` are the spans of their content (between
@@ -141,68 +150,57 @@ def _dollar_string(text: str, start: int, delimiter: str) -> Token:
     return Token(STRING, start, close + len(delimiter), delimiter, ((content_start, close),))
 
 
-def _operator_end(text: str, start: int) -> int:
-    """End of the operator at ``start``: a run of operator characters, cut where a comment begins."""
-    end = _OPERATOR.match(text, start).end()
-    run = text[start:end]
-    cuts = [cut for cut in (run.find("--", 1), run.find("/*", 1)) if cut > 0]
-    return start + min(cuts) if cuts else end
-
-
 def tokenize(text: str, *, standard_conforming_strings: bool = True) -> list[Token]:
-    """Every token of ``text``, whitespace and comments included, in order and without gaps."""
+    """Every token of ``text`` in order, comments included; what lies between two tokens is whitespace.
+
+    A search for the next comment, quote or dollar sign skips ordinary text in one step; the
+    ordinary tokens before it are split by one pattern, so a long statement is cheap.
+    """
     tokens: list[Token] = []
-    append = tokens.append
+    append, new = tokens.append, tuple.__new__
     standard_body = _BODY_DOUBLED if standard_conforming_strings else _BODY_BACKSLASH
-    index, length = 0, len(text)
-    while index < length:
-        char = text[index]
-        following = text[index + 1] if index + 1 < length else ""
-        if char in " \t\n\r\f\v":
-            end = _SPACE.match(text, index).end()
-            append(Token(WHITESPACE, index, end))
-        elif char == "-" and following == "-":
-            end = _LINE_COMMENT.match(text, index).end()
-            append(Token(COMMENT, index, end, parts=((index + 2, end),)))
-        elif char == "/" and following == "*":
-            content_end, end, closed = _block_comment_end(text, index)
-            append(Token(COMMENT, index, end, parts=((index + 2, content_end),), terminated=closed))
-        elif char == "'":
-            append(_string(text, index, index, "", standard_body))
-        elif following == "'" and char in "eEbBxXnN":
-            upper = char.upper()
-            body = {"E": _BODY_BACKSLASH, "B": _BODY_BIT, "X": _BODY_BIT, "N": standard_body}[upper]
-            append(_string(text, index, index + 1, upper, body))
-        elif char in "uU" and following == "&" and text[index + 2:index + 3] in ("'", '"'):
-            if text[index + 2] == "'":
-                append(_string(text, index, index + 2, "U&", _BODY_DOUBLED))
-            else:
-                content_end, end, terminated = _quoted_body(text, index + 2, _BODY_IDENT)
-                append(Token(QUOTED_IDENT, index, end, "U&", ((index + 3, content_end),), terminated))
-        elif char == '"':
-            content_end, end, terminated = _quoted_body(text, index, _BODY_IDENT)
-            append(Token(QUOTED_IDENT, index, end, "", ((index + 1, content_end),), terminated))
-        elif char == "$":
-            param = _PARAM.match(text, index)
-            delimiter = None if param else _DOLLAR_DELIM.match(text, index)
-            if param:
-                append(Token(PARAM, index, param.end()))
-            elif delimiter:
-                append(_dollar_string(text, index, delimiter.group()))
-            else:
-                append(Token(OTHER, index, index + 1))
-        elif (identifier := _IDENT.match(text, index)) is not None:
-            append(Token(IDENT, index, identifier.end()))
-        elif char.isdigit() or (char == "." and following.isdigit()):
-            append(Token(NUMBER, index, _NUMBER.match(text, index).end()))
-        elif (punct := _PUNCT.match(text, index)) is not None:
-            append(Token(PUNCT, index, punct.end()))
-        elif char in "~!@#^&|`?+-*/%<>=":
-            append(Token(OPERATOR, index, _operator_end(text, index)))
-        else:
-            append(Token(OTHER, index, index + 1))
-        index = tokens[-1].end
+    position, length = 0, len(text)
+    while position < length:
+        # Right after a token the look-behind does not apply: $a$x$a$$b$y$b$ is two dollar quotes.
+        special = _SPECIAL_AT.match(text, position) or _NEXT_SPECIAL.search(text, position)
+        region_end = special.start() if special else length
+        tokens += [new(Token, (match.lastgroup, match.start(), match.end(), "", (), True))
+                   for match in _ORDINARY_TOKEN.finditer(text, position, region_end)
+                   if match.lastgroup != WHITESPACE]
+        if special is None:
+            break
+        token = _special_token(text, special.start(), special.group(), standard_body)
+        append(token)
+        position = token.end
     return tokens
+
+
+def _special_token(text: str, index: int, opening: str, standard_body: re.Pattern) -> Token:
+    """The comment, string, quoted identifier, parameter or dollar quote that ``opening`` begins."""
+    if opening == "--":
+        end = _LINE_COMMENT.match(text, index).end()
+        return Token(COMMENT, index, end, parts=((index + 2, end),))
+    if opening == "/*":
+        content_end, end, closed = _block_comment_end(text, index)
+        return Token(COMMENT, index, end, parts=((index + 2, content_end),), terminated=closed)
+    if opening == "'":
+        return _string(text, index, index, "", standard_body)
+    if opening == '"' or opening[-1] == '"':  # "ident" or U&"ident"
+        quote_at = index + len(opening) - 1
+        content_end, end, terminated = _quoted_body(text, quote_at, _BODY_IDENT)
+        prefix = "U&" if len(opening) > 1 else ""
+        return Token(QUOTED_IDENT, index, end, prefix, ((quote_at + 1, content_end),), terminated)
+    if opening == "$":
+        param = _PARAM.match(text, index)
+        if param:
+            return Token(PARAM, index, param.end())
+        delimiter = _DOLLAR_DELIM.match(text, index)
+        if delimiter:
+            return _dollar_string(text, index, delimiter.group())
+        return Token(OTHER, index, index + 1)
+    prefix = opening[:-1].upper()  # E, B, X, N, U&
+    body = {"E": _BODY_BACKSLASH, "B": _BODY_BIT, "X": _BODY_BIT, "N": standard_body, "U&": _BODY_DOUBLED}[prefix]
+    return _string(text, index, index + len(opening) - 1, prefix, body)
 
 
 class DecodedText:
