@@ -89,7 +89,8 @@ def test_zip_layout_and_metadata(tmp_path, local_wheels):
         infos = archive.infolist()
     names = [info.filename for info in infos]
     assert names == sorted(names)
-    assert {"das_decrypt/handler.py", "dbaudit_alerts/rules.py", "tinydep/__init__.py"} <= set(names)
+    assert {"das_decrypt/handler.py", "dbaudit_alerts/rules.py", "dbaudit_alerts/sql_tokens.py",
+            "tinydep/__init__.py"} <= set(names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.endswith("requirements.txt")]
     assert not [n for n in names if n.startswith(("boto3/", "botocore/", "audit_alert/"))]
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
