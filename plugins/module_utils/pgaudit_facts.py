@@ -21,6 +21,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import all_stored_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import alter_system_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import connectable_databases
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import existing_databases
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import existing_roles
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import extension_state
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_version
@@ -127,9 +129,12 @@ def database_facts(module, database, roles, session=None):
     return dict(installed_version=state["installed_version"], schema=state["schema"], audit_role_grants=grants)
 
 
-def server_facts(module, databases=None, audit_role=None, listed_databases_only=False):
+def server_facts(module, databases=None, audit_role=None, listed_databases_only=False, find_roles=None,
+                 find_databases=None):
     """Everything pgaudit_info reports (without ``changed``); ``problems`` also lists a missing preload. With
-    ``listed_databases_only`` (and ``databases`` given), settings stored for other databases are left out."""
+    ``listed_databases_only`` (and ``databases`` given), settings stored for other databases are left out.
+    ``find_roles`` / ``find_databases``: names looked up, returned as ``found_roles`` / ``found_databases``
+    (those that exist), for a preflight that must know before any change."""
     # Autocommit: a read-only reader keeps no transaction open while it visits the other databases.
     session = SqlSession(module, connect(module, autocommit=True))
     try:
@@ -141,6 +146,11 @@ def server_facts(module, databases=None, audit_role=None, listed_databases_only=
         databases = databases or connectable_databases(session)
         defined = library_settings(session) or []
         here = session.conn.info.dbname
+        found = OrderedDict()
+        if find_roles is not None:
+            found["found_roles"] = existing_roles(session, find_roles)
+        if find_databases is not None:
+            found["found_databases"] = existing_databases(session, find_databases)
         per_database = OrderedDict((db, database_facts(module, db, roles, session if db == here else None))
                                    for db in databases)
     finally:
@@ -163,4 +173,5 @@ def server_facts(module, databases=None, audit_role=None, listed_databases_only=
         audit_roles=roles,
         login=login,
         problems=problems,
+        **found
     )

@@ -79,6 +79,22 @@ def role_row(session, name: str) -> Optional[Dict[str, Any]]:
     return {"oid": row[0], "superuser": row[1], "can_login": row[2]} if row else None
 
 
+def existing_roles(session, names: List[str]) -> List[str]:
+    """Which of ``names`` are roles of the server. Each name is a parameter, never part of the SQL text."""
+    if not names:
+        return []
+    return [r[0] for r in session.read(
+        "SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY(%s) ORDER BY rolname", [list(names)])]
+
+
+def existing_databases(session, names: List[str]) -> List[str]:
+    """Which of ``names`` are databases of the server (each name a parameter)."""
+    if not names:
+        return []
+    return [r[0] for r in session.read(
+        "SELECT datname FROM pg_catalog.pg_database WHERE datname = ANY(%s) ORDER BY datname", [list(names)])]
+
+
 def login_privileges(session) -> Dict[str, Any]:
     """Who the module logged in as, and whether it may manage auditing: create the extension and set
     ``pgaudit.*`` (a superuser-only setting) per role and database. On RDS and Aurora a member of

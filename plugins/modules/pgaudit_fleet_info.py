@@ -75,6 +75,18 @@ options:
       audit_role:
         description: As O(audit_role), for this server.
         type: str
+      find_roles:
+        description:
+          - Role names to look up on this server; those that exist are returned in C(found_roles). Each name is passed
+            to the server as a query parameter, so any name, quotes and semicolons included, is only a name.
+          - For a preflight that must know before any change that the roles a policy names exist.
+        type: list
+        elements: str
+      find_databases:
+        description:
+          - Database names to look up on this server, as O(servers[].find_roles); returned in C(found_databases).
+        type: list
+        elements: str
   databases:
     description:
       - The databases to report extension and object auditing facts for, on every server that does not name its
@@ -142,6 +154,8 @@ servers:
     - Per server name, what M(dbaudit.postgresql.pgaudit_info) returns (C(preloaded), C(shared_preload_libraries),
       C(library_version), C(available_versions), C(library_settings), C(databases), C(settings), C(audit_roles),
       C(login), C(problems)); or C(failed) true and C(msg) when the server could not be read.
+    - With O(servers[].find_roles) or O(servers[].find_databases), also C(found_roles) or C(found_databases), the
+      names asked for that exist on the server.
   returned: always
   type: dict
   sample: {"billing-prod": {"preloaded": true, "library_version": "1.7", "problems": []},
@@ -190,7 +204,8 @@ def server_argument_spec():
     for option in SERVER_OPTIONS:
         entry = dict((k, v) for k, v in postgres_argument_spec()[option].items() if k not in ("default", "fallback"))
         spec[option] = entry
-    spec.update(databases=dict(type="list", elements="str"), audit_role=dict(type="str"))
+    spec.update(databases=dict(type="list", elements="str"), audit_role=dict(type="str"),
+                find_roles=dict(type="list", elements="str"), find_databases=dict(type="list", elements="str"))
     return spec
 
 
@@ -205,7 +220,8 @@ def read_server(defaults, server):
         return server_facts(ServerModule(server_params(defaults, server)),
                             server.get("databases") or defaults["databases"],
                             server.get("audit_role") or defaults["audit_role"],
-                            listed_databases_only=defaults["listed_databases_only"])
+                            listed_databases_only=defaults["listed_databases_only"],
+                            find_roles=server.get("find_roles"), find_databases=server.get("find_databases"))
     except ServerReadFailed as e:
         return OrderedDict(failed=True, msg=str(e))
 

@@ -116,6 +116,26 @@ options:
             (C(dbaudit_allow_shared_parameter_group_changes)).
         type: bool
         default: false
+      inputs:
+        description:
+          - The host's run variables to check before any change, by name (C(dbaudit_role_policies),
+            C(dbaudit_audit_profiles), C(dbaudit_log_retention_days), the alerting roles' subscriptions, rules,
+            retentions and key aliases, ...; C(playbooks/vars/run_inputs.yml) lists what the playbooks pass). Only
+            the variables given are checked. Each problem names the variable.
+          - Every C(dbaudit_role_policies) entry must name a role or database and a profile defined in
+            C(dbaudit_audit_profiles) whose pgAudit settings and classes are valid; retentions must be ones CloudWatch
+            Logs accepts; e-mail endpoints well formed (one @, a non-empty local part, a domain with a dot, no white
+            space). With O(targets[].database_check) read with C(find_roles) and C(find_databases), the roles and
+            databases the policies name must exist on the server.
+          - With O(mode=disable), only the policies and their profiles' setting names (what is reset) are checked.
+        type: dict
+      inventory_problems:
+        description:
+          - Problems the inventory states for this host (C(dbaudit_preflight_problems); the aws_example inventory's
+            cluster with no C(audit_profile) tag). Each is reported like the others and refuses the host.
+        type: list
+        elements: str
+        default: []
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -220,6 +240,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import desc
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_kms_key
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_parameters
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import assign_waves
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.run_inputs import input_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import group_to_change
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import group_would_change
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import plan_lines
@@ -241,6 +262,7 @@ TARGET_SPEC = dict(
     pgaudit_parameters=dict(type="dict"),
     disable_preload=dict(type="bool", default=False),
     allow_shared_parameter_group_changes=dict(type="bool", default=False),
+    inputs=dict(type="dict"),
 )
 
 
@@ -332,6 +354,7 @@ def main():
             problems += key_problems(target["kms_key_id"], keys.get(target["kms_key_id"]), target["kms_key_created"])
         problems += database_problems(target["database_check"])
         results[target["host"]] = dict(cluster_identifier=name, problems=problems, **summary(cluster, members))
+        results[target["host"]]["problems"] += input_problems(target["inputs"], target["database_check"], disabling)
 
     # The plan is over the hosts that pass; a shared group refusal makes more hosts fail, never fewer.
     group_targets = [dict(host=t["host"], cluster_identifier=t["cluster_identifier"],
