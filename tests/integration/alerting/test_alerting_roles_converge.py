@@ -344,6 +344,13 @@ def test_das_run_over_part_of_the_fleet_keeps_the_other_clusters_streams(das, sa
     assert limited.rc == 0, limited.explain()
     assert limited.changed(last) == 0
     assert decrypt_policy_scope(iam, das["function"]) == whole_fleet
+    # -e key=value and AWX surveys pass strings: "false" must keep the others too (`not "false"` is False).
+    for value in ("false", "no", "0"):
+        kept = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=das["inventory"],
+                            args=["--limit", last, "-e", f"dbaudit_das_alerting_prune_clusters={value}"])
+        assert kept.rc == 0, kept.explain()
+        assert kept.changed(last) == 0, value
+        assert decrypt_policy_scope(iam, das["function"]) == whole_fleet, value
 
     pruned = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=das["inventory"],
                           args=["--limit", last, "-e", "dbaudit_das_alerting_prune_clusters=true"])
