@@ -82,12 +82,12 @@ def _initdb(where: dict[str, Path], password: str) -> None:
     where["pwfile"].unlink()
 
 
-def _settings(where: dict[str, Path], port: int) -> dict[str, str]:
+def _settings(where: dict[str, Path], port: int, preload: str = "pgaudit") -> dict[str, str]:
     return {
         "port": str(port),
         "listen_addresses": "'127.0.0.1'",
         "unix_socket_directories": f"'{where['run']}'",
-        "shared_preload_libraries": "'pgaudit'",
+        "shared_preload_libraries": f"'{preload}'",
         "log_line_prefix": f"'{RDS_LOG_LINE_PREFIX}'",
         "logging_collector": "on",
         "log_destination": "'stderr'",
@@ -106,10 +106,10 @@ def _settings(where: dict[str, Path], port: int) -> dict[str, str]:
     }
 
 
-def _write_config(where: dict[str, Path], port: int) -> None:
+def _write_config(where: dict[str, Path], port: int, preload: str = "pgaudit") -> None:
     conf = where["data"] / "postgresql.auto.conf"
     lines = ["# Written by the dbaudit sandbox; ALTER SYSTEM appends below.\n"]
-    lines += [f"{key} = {value}\n" for key, value in _settings(where, port).items()]
+    lines += [f"{key} = {value}\n" for key, value in _settings(where, port, preload).items()]
     existing = conf.read_text(encoding="utf-8") if conf.exists() else ""
     kept = [line for line in existing.splitlines(keepends=True)
             if line.split("=")[0].strip() not in _settings(where, port) and not line.startswith("#")]
@@ -124,8 +124,9 @@ def postmaster_pid(where: dict[str, Path]) -> int | None:
         return None
 
 
-def start(name: str, previous: dict | None) -> dict:
-    """Start (initialising on first use) the sandbox's server; return its env entry."""
+def start(name: str, previous: dict | None, preload: str = "pgaudit") -> dict:
+    """Start (initialising on first use) the sandbox's server; return its env entry. ``preload`` is its
+    shared_preload_libraries: a first rollout starts from a server that does not load pgaudit yet."""
     if not pgaudit_installed():
         raise RuntimeError("pgaudit is not installed for PostgreSQL 15: run `make bootstrap` "
                            "(it installs the Debian package postgresql-15-pgaudit)")
@@ -143,7 +144,7 @@ def start(name: str, previous: dict | None) -> dict:
     (where["data"] / "postmaster.pid").unlink(missing_ok=True)
 
     port = state.free_port()
-    _write_config(where, port)
+    _write_config(where, port, preload)
     _run_as_owner([str(bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(where["data"]),
                    "-l", str(where["startup_log"])])
     deadline = time.monotonic() + 30

@@ -113,3 +113,17 @@ def emulator_config(sandbox_env):
     before = settings(endpoint)
     yield lambda changes: control(endpoint, changes)
     control(endpoint, before)
+
+
+@pytest.fixture(scope="session")
+def unloaded_postgres(sandbox_env):
+    """A second real PostgreSQL 15 with the pgaudit package installed but not in shared_preload_libraries: the
+    server a first rollout starts from (the session sandbox's own server always loads pgaudit)."""
+    from sandbox import postgres
+
+    name = f"{sandbox_env['name']}-unloaded"
+    server = postgres.start(name, None, preload="pg_stat_statements")
+    try:
+        yield server
+    finally:
+        postgres.stop(name, server["pid"])

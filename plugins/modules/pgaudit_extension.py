@@ -59,6 +59,13 @@ options:
         on RDS and Aurora it must be C(rds_pgaudit). An existing role is left as it is (the module warns if it can
         log in). Not dropped with O(state=absent).
     type: str
+  preload_pending:
+    description:
+      - In check mode only - the server does not load pgaudit yet, but a reboot earlier in the same check run (of a
+        parameter group change that adds it) would make it load, so the creation the real run would make is shown
+        instead of the refusal. Outside check mode a server that does not load pgaudit is always refused.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -262,6 +269,7 @@ def main():
         version=dict(type="str"),
         schema=dict(type="str"),
         audit_role=dict(type="str"),
+        preload_pending=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     ensure_psycopg2(module)
@@ -279,7 +287,11 @@ def main():
     main_session = SqlSession(module, connect(module), check_mode=module.check_mode, queries=[])
     loaded = preload(main_session)
     if state != "absent" and not loaded["preloaded"]:
-        module.fail_json(msg=NOT_PRELOADED % loaded["raw"], shared_preload_libraries=loaded["shared_preload_libraries"])
+        if not (module.check_mode and params["preload_pending"]):
+            module.fail_json(msg=NOT_PRELOADED % loaded["raw"],
+                             shared_preload_libraries=loaded["shared_preload_libraries"])
+        module.warn("pgaudit is not loaded yet (shared_preload_libraries = %r); shown as it will be once the predicted "
+                    "reboot has loaded it" % loaded["raw"])
     server = extension_state(main_session)
     if state != "absent" and not server["available_versions"]:
         module.fail_json(msg="the pgaudit extension is not installed on the server (no pg_available_extensions "

@@ -58,6 +58,12 @@ options:
       - Without it AWS defers the change; the module then does not wait and warns.
     type: bool
     default: false
+  planned_key:
+    description:
+      - In check mode only - O(kms_key_id) names a key (an alias) that an earlier task of the same check run predicted
+        creating (check mode creates nothing), so its absence is not refused and the start is shown.
+    type: bool
+    default: false
   force_restart:
     description: Stop and start a started stream whose mode or KMS key differs from the options.
     type: bool
@@ -243,11 +249,13 @@ def check_cluster_supports_streams(rds, cluster_id: str, cluster: Optional[Dict]
                                     + ". Nothing was changed.", refusals)
 
 
-def resolve_start_key(stream: ActivityStream, kms_key_id: Optional[str]) -> str:
+def resolve_start_key(stream: ActivityStream, kms_key_id: Optional[str], planned: bool = False) -> str:
     if not kms_key_id:
         raise ActivityStreamRefusal("kms_key_id is required to start an activity stream: give a customer managed "
                                     "symmetric KMS key (id, ARN or alias)")
     metadata = describe_kms_key(stream.kms, kms_key_id)
+    if metadata is None and planned:
+        return kms_key_id
     refusals = key_refusals(kms_key_id, metadata)
     if refusals:
         raise ActivityStreamRefusal("Cannot start an activity stream: " + "; ".join(refusals)
@@ -259,7 +267,7 @@ def ensure_started(stream: ActivityStream, check_mode: bool, params: Dict) -> Di
     cluster = describe_cluster(stream.rds, stream.cluster_id)
     check_cluster_supports_streams(stream.rds, stream.cluster_id, cluster)
     before = stream.read()
-    key_id = resolve_start_key(stream, params["kms_key_id"]) if (
+    key_id = resolve_start_key(stream, params["kms_key_id"], check_mode and params["planned_key"]) if (
         params["kms_key_id"] or before["status"] in ("stopped", "stopping")) else None
     current = before if check_mode else stream.settle(before)
     wanted = {"status": "started", "mode": params["mode"], "kms_key_id": key_id or current["kms_key_id"],
@@ -339,6 +347,7 @@ def main() -> None:
         kms_key_id=dict(type="str"),
         apply_immediately=dict(type="bool", default=False),
         force_restart=dict(type="bool", default=False),
+        planned_key=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
     )

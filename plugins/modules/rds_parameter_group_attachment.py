@@ -46,6 +46,14 @@ options:
       - Name of the DB parameter group the instance (with O(cluster_identifier), every instance of the
         cluster) must use.
     type: str
+  planned_groups:
+    description:
+      - In check mode, a group that does not exist is taken as the one an earlier task of the same check run
+        predicted it would create (check mode creates nothing), so the attachment is shown instead of refused,
+        and every instance is shown pending the reboot that the new group's static parameters need.
+      - Ignored outside check mode, where a missing group is always refused.
+    type: bool
+    default: false
   wait:
     description: Wait until the cluster and its instances are available with the new groups.
     type: bool
@@ -233,7 +241,14 @@ def _show_members(members: List[Dict]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def plan_cluster_attachment(client, cluster_id: str, cluster_group: Optional[str], db_group: Optional[str]) -> Dict:
+def group_or_planned(client, scope: str, name: str, planned: bool) -> Optional[Dict]:
+    """The group, or (a check run that predicted its creation) a stand-in of no known family."""
+    group = describe_parameter_group(client, scope, name)
+    return {"planned": True} if group is None and planned else group
+
+
+def plan_cluster_attachment(client, cluster_id: str, cluster_group: Optional[str], db_group: Optional[str],
+                            planned: bool = False) -> Dict:
     cluster = describe_cluster(client, cluster_id)
     if cluster is None:
         raise AttachmentRefusal(f"DB cluster {cluster_id} does not exist")
@@ -242,10 +257,10 @@ def plan_cluster_attachment(client, cluster_id: str, cluster_group: Optional[str
     problems = []
     if cluster_group:
         problems.append(family_problem("DB cluster parameter group", cluster_group,
-                                       describe_parameter_group(client, "cluster", cluster_group), engine, version))
+                                       group_or_planned(client, "cluster", cluster_group, planned), engine, version))
     if db_group:
         problems.append(family_problem("DB parameter group", db_group,
-                                       describe_parameter_group(client, "instance", db_group), engine, version))
+                                       group_or_planned(client, "instance", db_group, planned), engine, version))
     problems = [p for p in problems if p]
     if problems:
         raise AttachmentRefusal(f"Cannot attach to cluster {cluster_id}: " + "; ".join(problems)
@@ -264,14 +279,14 @@ def plan_cluster_attachment(client, cluster_id: str, cluster_group: Optional[str
             "before": before, "after": after, "cluster": cluster, "instances": instances}
 
 
-def plan_instance_attachment(client, instance_id: str, db_group: str) -> Dict:
+def plan_instance_attachment(client, instance_id: str, db_group: str, planned: bool = False) -> Dict:
     instance = describe_instance(client, instance_id)
     if instance is None:
         raise AttachmentRefusal(f"DB instance {instance_id} does not exist")
     if instance.get("DBClusterIdentifier"):
         raise AttachmentRefusal(f"DB instance {instance_id} belongs to cluster {instance['DBClusterIdentifier']}: "
                                 "give cluster_identifier (and db_parameter_group) instead")
-    problem = family_problem("DB parameter group", db_group, describe_parameter_group(client, "instance", db_group),
+    problem = family_problem("DB parameter group", db_group, group_or_planned(client, "instance", db_group, planned),
                              instance.get("Engine"), instance.get("EngineVersion"))
     if problem:
         raise AttachmentRefusal(f"Cannot attach to instance {instance_id}: {problem}. Nothing was changed.")
@@ -284,12 +299,13 @@ def plan_instance_attachment(client, instance_id: str, db_group: str) -> Dict:
 
 
 def ensure_attached(client, check_mode: bool, cluster_id: Optional[str], instance_id: Optional[str],
-                    cluster_group: Optional[str], db_group: Optional[str]) -> Dict:
+                    cluster_group: Optional[str], db_group: Optional[str], planned: bool = False) -> Dict:
     """Check everything, then (unless in check mode) move the cluster and the instances to the groups."""
+    planned = planned and check_mode
     if cluster_id:
-        plan = plan_cluster_attachment(client, cluster_id, cluster_group, db_group)
+        plan = plan_cluster_attachment(client, cluster_id, cluster_group, db_group, planned)
     else:
-        plan = plan_instance_attachment(client, instance_id, db_group)
+        plan = plan_instance_attachment(client, instance_id, db_group, planned)
     if plan["changed"] and not check_mode:
         if plan["move_cluster"]:
             modify_cluster(client, cluster_id, {"DBClusterParameterGroupName": cluster_group})
@@ -310,7 +326,8 @@ def do(module) -> None:
         module.fail_json(msg="cluster_parameter_group applies to clusters: give cluster_identifier instead of "
                              "db_instance_identifier")
 
-    plan = ensure_attached(client, module.check_mode, cluster_id, instance_id, cluster_group, db_group)
+    plan = ensure_attached(client, module.check_mode, cluster_id, instance_id, cluster_group, db_group,
+                           params["planned_groups"])
     if plan["changed"] and not module.check_mode and params["wait"]:
         members = wait_for(lambda: read_members(client, cluster_id, instance_id),
                            lambda m: settled_on(m, db_group),
@@ -325,6 +342,9 @@ def do(module) -> None:
             for member in members:
                 if member["db_instance_identifier"] in plan["moving"]:
                     member["db_parameter_group"] = db_group
+                # A new group's static parameters (shared_preload_libraries) wait for a reboot of every instance.
+                if params["planned_groups"]:
+                    member["pending_reboot"] = True
 
     result = {
         "changed": plan["changed"],
@@ -344,6 +364,7 @@ def main() -> None:
         db_instance_identifier=dict(type="str"),
         cluster_parameter_group=dict(type="str"),
         db_parameter_group=dict(type="str"),
+        planned_groups=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=900),
     )

@@ -1,0 +1,93 @@
+"""``enable_audit --check --diff`` from the states a first rollout starts in (default group, custom group, stream
+stopped, no log group, reboot policies that differ) changes nothing, fails nowhere, and predicts per host what the
+real run then does: the same tasks change, the same instances are rebooted (or left pending) in the same order.
+And from a server that does not load pgaudit yet, the check shows the extension the real run creates after its
+reboot instead of failing."""
+
+from __future__ import annotations
+
+from fleet_testing import make_cluster, write_inventory
+from harness import CHECKOUT, run_playbook
+
+PLAYBOOK = CHECKOUT / "playbooks" / "enable_audit.yml"
+REBOOT = "dbaudit.postgresql.pgaudit : Rolling reboot of the instances whose parameters are pending a reboot"
+WAITING = "dbaudit.postgresql.pgaudit : Report what waits for a reboot"
+EXTENSION = "dbaudit.postgresql.pgaudit : The pgaudit extension in every database, and the object auditing role"
+
+
+def changed_tasks(run, host: str) -> list[str]:
+    names = []
+    for task in run.tasks():
+        result = task["hosts"].get(host)
+        if result and result.get("changed"):
+            names.append(task["task"]["name"])
+    return names
+
+
+def custom_group(rds, name: str) -> str:
+    rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=name,
+                                          DBParameterGroupFamily="aurora-postgresql15", Description="the team's own")
+    rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=name, Parameters=[{
+        "ParameterName": "shared_preload_libraries", "ParameterValue": "pg_stat_statements",
+        "ApplyMethod": "pending-reboot"}])
+    return name
+
+
+def test_check_run_predicts_what_the_real_run_does(sandbox_env, aws_client, emulator_config, tmp_path, unique_name):
+    rds = aws_client("rds")
+    base = unique_name("cvr-")
+    default_rolling, custom_rolling, default_deferred = f"{base}-a", f"{base}-b", f"{base}-c"
+    make_cluster(rds, default_rolling)  # default.aurora-postgresql15, stream stopped, no log group
+    group = custom_group(rds, f"{base}-team-group")
+    rds.create_db_cluster(DBClusterIdentifier=custom_rolling, Engine="aurora-postgresql", EngineVersion="15.4",
+                          MasterUsername="postgres", MasterUserPassword="not-used-here",
+                          DBClusterParameterGroupName=group)
+    for number in (1, 2):  # a reader and the writer: the reader reboots first
+        rds.create_db_instance(DBInstanceIdentifier=f"{custom_rolling}-{number}", DBClusterIdentifier=custom_rolling,
+                               Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+    make_cluster(rds, default_deferred)
+    inventory = tmp_path / "inventory.yml"
+    write_inventory(inventory, sandbox_env, {
+        default_rolling: {},
+        custom_rolling: {"dbaudit_das_enabled": False},
+        default_deferred: {"dbaudit_das_enabled": False, "dbaudit_reboot_policy": "next_maintenance_window"},
+    })
+    hosts = (default_rolling, custom_rolling, default_deferred)
+
+    emulator_config({"reset_stats": True})
+    check = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, check=True, diff=True)
+    stats = emulator_config({})["stats"]
+    assert check.rc == 0, check.explain()
+    assert stats["writes"] == 0, stats["operations"]
+
+    real = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory)
+    assert real.rc == 0, real.explain()
+
+    for host in hosts:
+        assert changed_tasks(check, host) == changed_tasks(real, host), host
+        assert changed_tasks(real, host), host  # a first rollout changes every kind of cluster
+    for host in (default_rolling, custom_rolling):
+        predicted, made = check.result(REBOOT, host), real.result(REBOOT, host)
+        assert predicted["rebooted"] == made["rebooted"] and made["rebooted"], host
+    assert check.result(REBOOT, custom_rolling)["rebooted"] == [f"{custom_rolling}-2", f"{custom_rolling}-1"]
+    # Left to the maintenance window: the check names the instance the real run leaves pending.
+    assert f"{default_deferred}-1" in check.result(WAITING, default_deferred)["msg"]
+    assert check.result(WAITING, default_deferred)["msg"] == real.result(WAITING, default_deferred)["msg"]
+
+
+def test_check_from_a_server_that_does_not_load_pgaudit_shows_the_extension(
+        sandbox_env, aws_client, unloaded_postgres, tmp_path, unique_name):
+    rds = aws_client("rds")
+    cluster = unique_name("unloaded-")
+    make_cluster(rds, cluster)
+    inventory = tmp_path / "inventory.yml"
+    write_inventory(inventory, sandbox_env, {cluster: {
+        "dbaudit_das_enabled": False, "dbaudit_login_port": unloaded_postgres["port"],
+        "dbaudit_login_password": unloaded_postgres["password"]}})
+
+    check = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, check=True, diff=True)
+
+    assert check.rc == 0, check.explain()
+    extension = check.result(EXTENSION, cluster)
+    assert extension["changed"] and 'CREATE EXTENSION "pgaudit"' in extension["queries"]
+    assert any("not loaded yet" in warning for warning in extension.get("warnings", []))
