@@ -13,6 +13,7 @@ EXTENSIONS: list[str] = [
     "rds_log_exports",       # CloudwatchLogsExportConfiguration takes effect
     "rds_activity_streams",  # start/stop_activity_stream and the aws-rds-das-* stream
     "logs_retention",        # PutRetentionPolicy refuses retentions CloudWatch Logs does not have
+    "service_limits",        # IAM inline policy and Lambda resource policy sizes, subscription filter updates
 ]
 
 
