@@ -7,7 +7,7 @@ import json
 import urllib.request
 from typing import Any
 
-SETTING_KEYS = ("throttle_rate", "throttle_services", "delays", "seed")
+SETTING_KEYS = ("throttle_rate", "throttle_services", "delays", "seed", "maintenance_window")
 
 
 def control(endpoint: str, changes: dict | None = None) -> dict[str, Any]:
@@ -18,6 +18,12 @@ def control(endpoint: str, changes: dict | None = None) -> dict[str, Any]:
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback emulator
         return json.load(response)
+
+
+def run_maintenance_window(endpoint: str, clusters: list[str] | None = None) -> list[str]:
+    """Play the emulated maintenance window (of the named clusters, or all): held activity stream starts and stops
+    proceed. Returns the clusters that had one."""
+    return control(endpoint, {"run_maintenance_window": clusters or True})["maintenance_window_applied"]
 
 
 def settings(endpoint: str) -> dict[str, Any]:

@@ -5,6 +5,10 @@
                                   "seed": null, "stats": {"requests": 0, "throttled": 0}}
     POST /dbaudit-api/config  {"throttle_rate": 0.3, "throttle_services": ["rds"], "seed": 7,
                                "delays": {"reboot": 2}, "reset_stats": true}   (any subset)
+    POST /dbaudit-api/config  {"maintenance_window": "hold"}   ApplyImmediately=false activity stream starts and
+                               stops wait for the window ("immediate", the default: they happen now)
+    POST /dbaudit-api/config  {"run_maintenance_window": true}   (or a list of cluster identifiers) plays the window:
+                               held starts and stops proceed; the answer names them in "maintenance_window_applied"
 
 POST answers with the whole configuration, or 400 ``{"error": ...}`` and changes nothing.
 Neither this API nor moto's ``/moto-api/`` is ever throttled; ``throttle_services`` holds SigV4
@@ -19,7 +23,7 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from . import call_counter, throttling
+from . import call_counter, rds_activity_streams, throttling
 from .call_counter import COUNTER
 from .settings import SETTINGS, ConfigError
 
@@ -52,10 +56,28 @@ def handle(environ: dict[str, Any], start_response: Callable) -> list[bytes]:
         return _json(start_response, "200 OK", SETTINGS.snapshot())
     if method in ("POST", "PUT"):
         try:
-            return _json(start_response, "200 OK", SETTINGS.update(_read_json(environ)))
+            return _json(start_response, "200 OK", _post(_read_json(environ)))
         except ConfigError as error:
             return _json(start_response, "400 Bad Request", {"error": str(error)})
     return _json(start_response, "405 Method Not Allowed", {"error": "use GET or POST"})
+
+
+def _window_clusters(value: Any) -> list[str] | None:
+    """The clusters {"run_maintenance_window": ...} names: all (true) or a list of identifiers."""
+    if value is True:
+        return None
+    if isinstance(value, list) and value and all(isinstance(item, str) and item for item in value):
+        return list(value)
+    raise ConfigError(f"run_maintenance_window must be true or a list of cluster identifiers, not {value!r}")
+
+
+def _post(changes: Any) -> dict[str, Any]:
+    run = isinstance(changes, dict) and "run_maintenance_window" in changes
+    clusters = _window_clusters(changes["run_maintenance_window"]) if run else None
+    snapshot = SETTINGS.update(changes)
+    if run:
+        snapshot["maintenance_window_applied"] = rds_activity_streams.run_maintenance_window(clusters)
+    return snapshot
 
 
 def _throttled(environ: dict[str, Any], start_response: Callable, service: str) -> list[bytes]:

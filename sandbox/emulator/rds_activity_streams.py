@@ -7,7 +7,11 @@ status ``configuring-activity-stream``) for the ``activity_stream`` delay, then 
 ``stop_activity_stream`` deletes the stream and shows ``stopping`` then ``stopped``; stopping a
 stopped stream is AWS's ``InvalidParameterCombination`` "... expected to be started, but is
 stopped". ``ActivityStreamKmsKeyId`` is the bare key id whatever form of key was given.
-``ApplyImmediately`` is accepted; either way the change starts now (no maintenance windows here).
+``ApplyImmediately=false`` starts or stops now too, unless the control API holds such changes for the maintenance
+window (``{"maintenance_window": "hold"}``): a held start shows ``ActivityStreamStatus`` ``starting`` with its mode
+and key but no Kinesis stream (none exists yet) while the cluster stays ``available``; a held stop shows ``stopping``
+while the stream still runs. ``{"run_maintenance_window": true}`` (or a list of cluster identifiers) plays the
+window: held starts and stops then proceed as immediate ones do (see README: how AWS shows a held change is a guess).
 ``modify_activity_stream`` is for RDS for Oracle / SQL Server instances and is refused here.
 ``describe_db_clusters`` also takes AWS's ``db-cluster-resource-id`` filter, with which a consumer of a stream
 finds the cluster behind ``aws-rds-das-<id>`` (moto knows only ``db-cluster-id`` and ``engine``).
@@ -21,7 +25,7 @@ from moto.core.responses import ActionResult
 from moto.kinesis.models import kinesis_backends
 from moto.kms.models import Key, kms_backends
 from moto.rds.exceptions import DBClusterNotFoundError, DBInstanceNotFoundError, RDSClientError
-from moto.rds.models import DBCluster, RDSBackend
+from moto.rds.models import DBCluster, RDSBackend, rds_backends
 from moto.rds.utils import FilterDef
 from moto.rds.responses import RDSResponse
 
@@ -129,13 +133,55 @@ def start(backend: RDSBackend, params: Any) -> dict[str, Any]:
     key = resolve_kms_key(backend, params.get("KmsKeyId"))
 
     name = stream_name(cluster)
+    state.stream_mode, state.stream_kms_key_id = mode, key.id
+    if _held(params):
+        state.stream, state.pending = Timed.settled("starting"), "start"
+    else:
+        _begin_start(backend, cluster)
+    return {"KmsKeyId": params.get("KmsKeyId"), "KinesisStreamName": name, "Status": "starting", "Mode": mode,
+            "ApplyImmediately": bool(params.get("ApplyImmediately"))}
+
+
+def _held(params: Any) -> bool:
+    apply_immediately = str(params.get("ApplyImmediately", "false")).lower() == "true"
+    return not apply_immediately and SETTINGS.holds_for_window()
+
+
+def _begin_start(backend: RDSBackend, cluster: DBCluster) -> None:
+    state = rds_state.cluster_state(cluster)
+    name = stream_name(cluster)
     kinesis = kinesis_backends[backend.account_id][backend.region_name]
     if name not in kinesis.streams:
         kinesis.create_stream(name, shard_count=1)
-    state.stream = Timed.after("starting", "started", SETTINGS.delay("activity_stream"))
-    state.stream_mode, state.stream_kms_key_id, state.stream_name = mode, key.id, name
-    return {"KmsKeyId": params.get("KmsKeyId"), "KinesisStreamName": name, "Status": "starting", "Mode": mode,
-            "ApplyImmediately": bool(params.get("ApplyImmediately"))}
+    state.stream, state.stream_name, state.pending = (
+        Timed.after("starting", "started", SETTINGS.delay("activity_stream")), name, None)
+
+
+def _begin_stop(backend: RDSBackend, cluster: DBCluster) -> None:
+    state = rds_state.cluster_state(cluster)
+    kinesis = kinesis_backends[backend.account_id][backend.region_name]
+    kinesis.streams.pop(str(state.stream_name), None)
+    state.stream, state.pending = Timed.after("stopping", "stopped", SETTINGS.delay("activity_stream")), None
+
+
+def run_maintenance_window(cluster_ids: list[str] | None = None) -> list[str]:
+    """Play the maintenance window of the named clusters (all when None): held starts and stops proceed.
+    Returns the identifiers of the clusters that had one."""
+    applied = []
+    for regions in list(rds_backends.values()):
+        for backend in list(regions.values()):
+            for cluster in list(backend.clusters.values()):
+                if cluster_ids is not None and cluster.db_cluster_identifier not in cluster_ids:
+                    continue
+                pending = rds_state.cluster_state(cluster).pending
+                if pending == "start":
+                    _begin_start(backend, cluster)
+                elif pending == "stop":
+                    _begin_stop(backend, cluster)
+                else:
+                    continue
+                applied.append(cluster.db_cluster_identifier)
+    return sorted(applied)
 
 
 def stop(backend: RDSBackend, params: Any) -> dict[str, Any]:
@@ -147,9 +193,10 @@ def stop(backend: RDSBackend, params: Any) -> dict[str, Any]:
                              f"{cluster.db_cluster_identifier} is expected to be started, but is stopped")
     if current != "started":
         raise _cluster_state_error(f"The activity stream of DB cluster {cluster.db_cluster_identifier} is {current}.")
-    kinesis = kinesis_backends[backend.account_id][backend.region_name]
-    kinesis.streams.pop(str(state.stream_name), None)
-    state.stream = Timed.after("stopping", "stopped", SETTINGS.delay("activity_stream"))
+    if _held(params):
+        state.stream, state.pending = Timed.settled("stopping"), "stop"
+    else:
+        _begin_stop(backend, cluster)
     return {"KmsKeyId": state.stream_kms_key_id, "KinesisStreamName": state.stream_name, "Status": "stopping"}
 
 

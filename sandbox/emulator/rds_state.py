@@ -68,6 +68,7 @@ class ClusterState:
     stream_mode: str | None = None
     stream_kms_key_id: str | None = None
     stream_name: str | None = None
+    pending: str | None = None  # "start" or "stop" held for the maintenance window (ApplyImmediately=false)
     reboot: Timed | None = None
 
 

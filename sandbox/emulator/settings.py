@@ -23,7 +23,11 @@ DEFAULT_DELAYS = {
     "parameter_apply": 0.5,   # applying -> in-sync after a dynamic change
 }
 ALL_SERVICES = "all"
-KEYS = ("throttle_rate", "throttle_services", "delays", "seed")
+# ApplyImmediately=false on start/stop_activity_stream: "immediate" applies it now (as before, no windows here);
+# "hold" keeps it pending until the control API's {"run_maintenance_window": ...} plays the cluster's window.
+MAINTENANCE_WINDOW_MODES = ("immediate", "hold")
+KEYS = ("throttle_rate", "throttle_services", "delays", "seed", "maintenance_window")
+ACTIONS = ("stats", "reset_stats", "run_maintenance_window")
 
 
 class ConfigError(ValueError):
@@ -39,6 +43,7 @@ class Settings:
         self.throttle_services: list[str] | None = None
         self.delays = dict(DEFAULT_DELAYS)
         self.seed: int | None = None
+        self.maintenance_window = "immediate"
         self._random = random.Random()  # noqa: S311 - fault injection, not cryptography
         self.requests = 0
         self.throttled = 0
@@ -50,6 +55,7 @@ class Settings:
                 "throttle_services": ALL_SERVICES if self.throttle_services is None else list(self.throttle_services),
                 "delays": dict(self.delays),
                 "seed": self.seed,
+                "maintenance_window": self.maintenance_window,
                 "stats": {"requests": self.requests, "throttled": self.throttled, **COUNTER.snapshot()},
             }
 
@@ -57,9 +63,11 @@ class Settings:
         """Apply a partial configuration; all of it or, on the first bad value, none of it."""
         if not isinstance(changes, dict):
             raise ConfigError("the configuration must be a JSON object")
-        unknown = set(changes) - set(KEYS) - {"stats", "reset_stats"}
+        unknown = set(changes) - set(KEYS) - set(ACTIONS)
         if unknown:
-            raise ConfigError(f"unknown keys {sorted(unknown)}; known: {list(KEYS)} and reset_stats")
+            raise ConfigError(f"unknown keys {sorted(unknown)}; known: {list(KEYS)}, reset_stats and "
+                              "run_maintenance_window")
+        window = _window(changes["maintenance_window"]) if "maintenance_window" in changes else None
         rate = _rate(changes["throttle_rate"]) if "throttle_rate" in changes else None
         services = _services(changes["throttle_services"]) if "throttle_services" in changes else None
         delays = _delays(changes["delays"]) if "delays" in changes else {}
@@ -73,6 +81,8 @@ class Settings:
             if "seed" in changes:
                 self.seed = seed
                 self._random.seed(seed)
+            if window is not None:
+                self.maintenance_window = window
             if changes.get("reset_stats"):
                 self.requests = self.throttled = 0
                 COUNTER.reset()
@@ -81,6 +91,11 @@ class Settings:
     def delay(self, name: str) -> float:
         with self._lock:
             return float(self.delays.get(name, DEFAULT_DELAYS.get(name, 0.0)))
+
+    def holds_for_window(self) -> bool:
+        """Whether a change asked with ApplyImmediately=false waits for the maintenance window."""
+        with self._lock:
+            return self.maintenance_window == "hold"
 
     def should_throttle(self, service: str | None) -> bool:
         """Decide, and count, whether this AWS call is answered with a throttling error."""
@@ -130,6 +145,12 @@ def _delays(value: Any) -> dict[str, float]:
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 3600:
             raise ConfigError(f"delay {name} must be seconds from 0 to 3600, not {seconds!r}")
     return {name: float(seconds) for name, seconds in value.items()}
+
+
+def _window(value: Any) -> str:
+    if value not in MAINTENANCE_WINDOW_MODES:
+        raise ConfigError(f"maintenance_window must be one of {list(MAINTENANCE_WINDOW_MODES)}, not {value!r}")
+    return str(value)
 
 
 def _seed(value: Any) -> int | None:

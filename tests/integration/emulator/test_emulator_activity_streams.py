@@ -127,3 +127,36 @@ def test_unknown_cluster_and_modify_activity_stream(rds, make_cluster, kms_key):
         "InvalidParameterCombination")
     assert error_of(rds.start_activity_stream, ResourceArn=arn, Mode="fast", KmsKeyId=kms_key[0],
                     ApplyImmediately=True)[0] == "InvalidParameterValue"
+
+
+def test_held_start_and_stop_wait_for_the_maintenance_window(rds, aws_client, make_cluster, kms_key,
+                                                             emulator_config, sandbox_env):
+    from sandbox.emulator_control import run_maintenance_window
+
+    emulator_config({"maintenance_window": "hold"})
+    cluster = make_cluster()
+    cluster_id, arn = cluster["DBClusterIdentifier"], cluster["DBClusterArn"]
+    expected_stream = f"aws-rds-das-{cluster['DbClusterResourceId']}"
+
+    rds.start_activity_stream(ResourceArn=arn, Mode="async", KmsKeyId=kms_key[2], ApplyImmediately=False)
+    assert stream_fields(rds, cluster_id) == {"ActivityStreamStatus": "starting", "ActivityStreamMode": "async",
+                                              "ActivityStreamKmsKeyId": kms_key[0]}
+    assert describe_cluster(rds, cluster_id)["Status"] == "available"
+    assert expected_stream not in stream_names(aws_client)
+    assert error_of(rds.start_activity_stream, ResourceArn=arn, Mode="async", KmsKeyId=kms_key[0],
+                    ApplyImmediately=False)[0] == "InvalidDBClusterStateFault"
+
+    endpoint = sandbox_env["aws"]["endpoint_url"]
+    assert cluster_id in run_maintenance_window(endpoint, [cluster_id])
+    assert expected_stream in stream_names(aws_client)
+    wait_until(lambda: stream_fields(rds, cluster_id)["ActivityStreamStatus"] == "started")
+    assert stream_fields(rds, cluster_id)["ActivityStreamKinesisStreamName"] == expected_stream
+    assert run_maintenance_window(endpoint, [cluster_id]) == []
+
+    rds.stop_activity_stream(ResourceArn=arn, ApplyImmediately=False)
+    assert stream_fields(rds, cluster_id)["ActivityStreamStatus"] == "stopping"
+    assert describe_cluster(rds, cluster_id)["Status"] == "available"
+    assert expected_stream in stream_names(aws_client)
+    assert run_maintenance_window(endpoint, [cluster_id]) == [cluster_id]
+    wait_until(lambda: stream_fields(rds, cluster_id) == {"ActivityStreamStatus": "stopped"})
+    assert expected_stream not in stream_names(aws_client)
