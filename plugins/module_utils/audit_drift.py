@@ -221,10 +221,26 @@ def alerting_drift(policy: Dict[str, Any], aws: Dict[str, Any],
     return ["alerting does not reach cluster %s: %s" % (aws.get("cluster_identifier"), what) for what in missing]
 
 
+def server_restart_drift(server: Dict[str, Any]) -> List[str]:
+    """A self-managed server has no parameter group: its own preload is database_drift's; here, a changed
+    shared_preload_libraries that waits for a restart."""
+    return ["server: a changed shared_preload_libraries waits for a restart"] if server.get("pending_restart") else []
+
+
 def cluster_drift(policy: Dict[str, Any], aws: Optional[Dict[str, Any]],
                   database_facts: Optional[Dict[str, Any]], pipelines: Optional[Dict[str, Any]] = None) -> List[str]:
+    """The drift of one host: an Aurora cluster, an RDS for PostgreSQL instance (``kind`` instance: no activity
+    stream exists for it) or a self-managed server (``kind`` self_managed: its own preload and its databases)."""
+    kind = (aws or {}).get("kind") or "cluster"
+    if kind == "self_managed":
+        if not aws.get("found"):
+            return ["server could not be read"] + policy_drift(policy)
+        return policy_drift(policy) + database_drift(policy, database_facts) + server_restart_drift(aws)
     if not aws or not aws.get("found"):
-        return ["cluster not found"] + policy_drift(policy)
+        return ["%s not found" % ("DB instance" if kind == "instance" else "cluster")] + policy_drift(policy)
+    if kind == "instance":
+        return (policy_drift(policy) + parameter_drift(policy, aws) + log_drift(policy, aws)
+                + database_drift(policy, database_facts) + alerting_drift(policy, aws, pipelines))
     return (policy_drift(policy) + parameter_drift(policy, aws) + log_drift(policy, aws)
             + database_drift(policy, database_facts) + stream_drift(policy, aws)
             + alerting_drift(policy, aws, pipelines))

@@ -57,6 +57,7 @@ def row(host: str, cluster_identifier: str, aws: Optional[Dict[str, Any]], datab
     return {
         "host": host,
         "cluster_identifier": cluster_identifier,
+        "kind": aws.get("kind") or "cluster",
         "found": bool(aws.get("found")),
         "engine_version": aws.get("engine_version"),
         "parameter_group": group.get("name"),

@@ -10,8 +10,10 @@ parameters set by the user), the engine defaults of a family once when a group l
 ``/aws/rds/cluster/`` listed once, one subscription filter listing per existing log group, every Lambda event
 source mapping listed once, each activity stream key's rotation once, and per DAS alerting pipeline the decrypt
 function's inline policy, the bucket's versioning and the delivery stream's encryption (once each, however
-many clusters it serves). The per-group reads run several at a time (boto3's clients are thread-safe). Every
-call is counted per operation."""
+many clusters it serves). RDS for PostgreSQL DB instances the same way (one paginated describe of the instances,
+each DB parameter group once, the log groups under ``/aws/rds/instance/`` listed once); a self-managed server
+has no AWS side: its facts come from its database read (``server_as_resource``). The per-group reads run several
+at a time (boto3's clients are thread-safe). Every call is counted per operation."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -35,9 +37,12 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import aws_call
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import error_code
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_clusters
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_instances
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import instance_parameter_group
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import described_stream
 
 LOG_GROUP_PREFIX = "/aws/rds/cluster/"
+INSTANCE_LOG_GROUP_PREFIX = "/aws/rds/instance/"
 
 
 def count(calls: Dict[str, int], operation: str) -> None:
@@ -61,8 +66,8 @@ def read_each(read, client, names: List[str], calls: Dict[str, int], parallel: i
     return results
 
 
-def log_group_name(cluster_identifier: str) -> str:
-    return "%s%s/postgresql" % (LOG_GROUP_PREFIX, cluster_identifier)
+def log_group_name(cluster_identifier: str, prefix: str = LOG_GROUP_PREFIX) -> str:
+    return "%s%s/postgresql" % (prefix, cluster_identifier)
 
 
 @aws_call("describe the parameters of cluster parameter group {group}")
@@ -83,6 +88,30 @@ def family_of(engine: Optional[str], engine_version: Optional[str]) -> Optional[
     if engine not in ("aurora-postgresql", "postgres") or not engine_version:
         return None
     return "%s%s" % (engine, str(engine_version).split(".")[0])
+
+
+@aws_call("describe the parameters of DB parameter group {group}")
+def user_instance_parameters(rds, group: str, calls: Dict[str, int]) -> Dict[str, Optional[str]]:
+    """The parameters set in a DB parameter group (Source user), by name."""
+    found = {}  # type: Dict[str, Optional[str]]
+    paginator = rds.get_paginator("describe_db_parameters")
+    for page in paginator.paginate(DBParameterGroupName=group, Source="user", MaxRecords=100):
+        count(calls, "describe_db_parameters")
+        for parameter in page.get("Parameters") or []:
+            found[parameter["ParameterName"]] = parameter.get("ParameterValue")
+    return found
+
+
+@aws_call("describe the engine default parameters of family {family}")
+def engine_default_instance_parameters(rds, family: str, calls: Dict[str, int]) -> Dict[str, Optional[str]]:
+    """The engine defaults of a DB parameter group family, by name."""
+    found = {}  # type: Dict[str, Optional[str]]
+    paginator = rds.get_paginator("describe_engine_default_parameters")
+    for page in paginator.paginate(DBParameterGroupFamily=family, MaxRecords=100):
+        count(calls, "describe_engine_default_parameters")
+        for parameter in (page.get("EngineDefaults") or {}).get("Parameters") or []:
+            found[parameter["ParameterName"]] = parameter.get("ParameterValue")
+    return found
 
 
 @aws_call("describe the engine default cluster parameters of family {family}")
@@ -176,10 +205,10 @@ def read_pipelines(clients: Dict[str, Any], pipelines: List[Dict[str, Any]], cal
                 for name, n in names.items())
 
 
-@aws_call("describe the log groups under /aws/rds/cluster/")
-def log_groups(logs, calls: Dict[str, int]) -> Dict[str, Dict[str, Any]]:
+@aws_call("describe the log groups under {prefix}")
+def log_groups(logs, calls: Dict[str, int], prefix: str = LOG_GROUP_PREFIX) -> Dict[str, Dict[str, Any]]:
     found = {}  # type: Dict[str, Dict[str, Any]]
-    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=LOG_GROUP_PREFIX):
+    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
         count(calls, "describe_log_groups")
         for group in page.get("logGroups") or []:
             found[group["logGroupName"]] = group
@@ -264,13 +293,94 @@ def cluster_facts(identifier: str, cluster: Optional[Dict], groups: Dict[str, Di
     }
 
 
+def instance_facts(identifier: str, instance: Optional[Dict], groups: Dict[str, Dict[str, Any]],
+                   known_log_groups: Dict[str, Dict[str, Any]],
+                   filters: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
+    """An RDS for PostgreSQL DB instance in the shape of cluster_facts (``kind`` instance): its DB parameter
+    group, itself when pending a reboot, its log export and log group; no activity stream exists for it."""
+    if instance is None:
+        return {"cluster_identifier": identifier, "kind": "instance", "found": False}
+    group_name = instance_parameter_group(instance)
+    log_group = log_group_name(identifier, INSTANCE_LOG_GROUP_PREFIX)
+    known = known_log_groups.get(log_group)
+    return {
+        "cluster_identifier": identifier,
+        "kind": "instance",
+        "found": True,
+        "engine": instance.get("Engine"),
+        "engine_version": instance.get("EngineVersion"),
+        "resource_id": instance.get("DbiResourceId"),
+        "status": instance.get("DBInstanceStatus"),
+        "multi_az": bool(instance.get("MultiAZ")),
+        "parameter_group": groups.get(group_name) or group_facts(group_name, {}),
+        "pending_reboot": [identifier] if any(g.get("ParameterApplyStatus") == "pending-reboot"
+                                              for g in instance.get("DBParameterGroups") or []) else [],
+        "log_export": "postgresql" in (instance.get("EnabledCloudwatchLogsExports") or []),
+        "log_group": {"name": log_group, "exists": known is not None,
+                      "retention_days": (known or {}).get("retentionInDays")},
+        "activity_stream": {"status": None, "available": False},
+        "alerting": {"subscription_filters": filters.get(log_group, []), "event_source_mappings": []},
+    }
+
+
+def server_as_resource(identifier: str, database_facts: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """A self-managed server in the shape of cluster_facts (``kind`` self_managed), from its database read alone:
+    the server's own shared_preload_libraries in place of a parameter group, and whether a restart is pending."""
+    facts = database_facts or {}
+    readable = bool(facts) and not facts.get("failed")
+    libraries = facts.get("shared_preload_libraries") or []
+    version_num = facts.get("server_version_num")
+    return {
+        "cluster_identifier": identifier,
+        "kind": "self_managed",
+        "found": readable,
+        "engine": "postgresql",
+        "engine_version": "%d.%d" % (version_num // 10000, version_num % 10000) if version_num else None,
+        "parameter_group": {"name": None, "default": False, "shared_preload_libraries": libraries,
+                            "shared_preload_libraries_source": "server", "pgaudit_preloaded": "pgaudit" in libraries,
+                            "pgaudit_parameters": {}},
+        "pending_restart": bool(facts.get("pending_restart")),
+        "pending_reboot": [],
+        "log_export": False,
+        "log_group": {},
+        "activity_stream": {"status": None, "available": False},
+        "alerting": {},
+    }
+
+
+def read_instances(rds, logs, identifiers: List[str], calls: Dict[str, int], parallel: int) -> Dict[str, Any]:
+    """Per RDS for PostgreSQL DB instance, its audit state on the AWS side (see instance_facts)."""
+    if not identifiers:
+        return {}
+    instances = describe_instances(rds, identifiers, calls=calls)
+    names = sorted(set(instance_parameter_group(i) for i in instances.values()) - {None})
+    parameters = read_each(user_instance_parameters, rds, names, calls, parallel)
+    family_of_group = dict((instance_parameter_group(i), family_of(i.get("Engine"), i.get("EngineVersion")))
+                           for i in instances.values())
+    families = sorted(set(family_of_group[name] for name in names
+                          if "shared_preload_libraries" not in parameters[name] and family_of_group[name]))
+    defaults = read_each(engine_default_instance_parameters, rds, families, calls, parallel)
+    groups = dict((name, group_facts(name, parameters[name], defaults.get(family_of_group[name] or "")))
+                  for name in names)
+    known_log_groups = log_groups(logs, calls, INSTANCE_LOG_GROUP_PREFIX)
+    existing = [log_group_name(i, INSTANCE_LOG_GROUP_PREFIX) for i in sorted(set(identifiers))
+                if log_group_name(i, INSTANCE_LOG_GROUP_PREFIX) in known_log_groups]
+    filters = read_each(subscription_filters, logs, existing, calls, parallel)
+    return dict((identifier, instance_facts(identifier, instances.get(identifier), groups, known_log_groups, filters))
+                for identifier in identifiers)
+
+
 def read_fleet(rds, logs, lambda_client, identifiers: List[str], parallel: int = 8,
                clients: Optional[Dict[str, Any]] = None,
-               das_pipelines: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+               das_pipelines: Optional[List[Dict[str, Any]]] = None,
+               instance_identifiers: Optional[List[str]] = None) -> Dict[str, Any]:
     """Per cluster, its audit state on the AWS side; per DAS alerting pipeline (``das_pipelines``, each
     ``{name, bucket}``), what it reads and how it is hardened; and the calls made. ``clients`` holds the kms,
     iam, s3, firehose and sts clients (without them keys, pipelines and hardening are not read)."""
     calls = {}  # type: Dict[str, int]
+    instances = read_instances(rds, logs, instance_identifiers or [], calls, parallel)
+    if not identifiers:  # instances (or nothing) only: the cluster-wide listings are not read
+        return {"clusters": {}, "instances": instances, "pipelines": {}, "api_calls": calls}
     clusters = describe_clusters(rds, identifiers, calls=calls)
     names = sorted(set(c.get("DBClusterParameterGroup") for c in clusters.values()) - {None})
     parameters = read_each(user_parameters, rds, names, calls, parallel)
@@ -293,4 +403,4 @@ def read_fleet(rds, logs, lambda_client, identifiers: List[str], parallel: int =
         pipelines = read_pipelines(clients, das_pipelines or [], calls, parallel)
     facts = dict((identifier, cluster_facts(identifier, clusters.get(identifier), groups, known_log_groups,
                                             filters, mappings, rotation)) for identifier in identifiers)
-    return {"clusters": facts, "pipelines": pipelines, "api_calls": calls}
+    return {"clusters": facts, "instances": instances, "pipelines": pipelines, "api_calls": calls}

@@ -28,6 +28,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import library_version
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import login_privileges
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import preload
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import restart_state
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import server_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import table_privileges
@@ -139,6 +140,7 @@ def server_facts(module, databases=None, audit_role=None, listed_databases_only=
     session = SqlSession(module, connect(module, autocommit=True))
     try:
         loaded = preload(session)
+        restart = restart_state(session)
         login = login_privileges(session)
         server = extension_state(session)
         scopes = collect_settings(session, databases if listed_databases_only and databases else None)
@@ -165,6 +167,12 @@ def server_facts(module, databases=None, audit_role=None, listed_databases_only=
     return OrderedDict(
         preloaded=loaded["preloaded"],
         shared_preload_libraries=loaded["shared_preload_libraries"],
+        shared_preload_libraries_raw=loaded["raw"],
+        pending_restart=restart["pending_restart"],
+        preload_sourcefile=restart["sourcefile"],
+        preload_sourceline=restart["sourceline"],
+        config_file=restart["config_file"],
+        server_version_num=restart["server_version_num"],
         library_version=version_text(version) if version else None,
         available_versions=server["available_versions"],
         library_settings=defined,

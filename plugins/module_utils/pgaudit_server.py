@@ -43,6 +43,19 @@ def preload(session) -> Dict[str, Any]:
     return {"shared_preload_libraries": preload_libraries(raw), "preloaded": is_preloaded(raw), "raw": raw}
 
 
+def restart_state(session) -> Dict[str, Any]:
+    """What a self-managed server's preload needs: whether a changed shared_preload_libraries waits for a restart
+    (pg_settings.pending_restart, set once postgresql.conf was changed and reloaded), the file that sets it and
+    the server's main configuration file (both null unless the login may read them: superuser or
+    pg_read_all_settings), and the server version number."""
+    pending, sourcefile, sourceline, version = session.read_one(
+        "SELECT pending_restart, sourcefile, sourceline, current_setting('server_version_num')::int "
+        "FROM pg_catalog.pg_settings WHERE name = 'shared_preload_libraries'")
+    config = session.read_one("SELECT setting FROM pg_catalog.pg_settings WHERE name = 'config_file'")
+    return {"pending_restart": bool(pending), "sourcefile": sourcefile, "sourceline": sourceline,
+            "config_file": config[0] if config else None, "server_version_num": version}
+
+
 def extension_state(session) -> Dict[str, Any]:
     """pgAudit's versions as the connected database sees them: the library files' default version,
     every version CREATE EXTENSION could install, and what this database has installed (and where)."""

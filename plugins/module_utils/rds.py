@@ -309,6 +309,41 @@ def describe_instances_by_cluster(client, cluster_identifiers: List[str],
     return found
 
 
+@aws_call("describe the DB instances {identifiers}")
+def describe_instances(client, identifiers: List[str], calls: Optional[Dict[str, int]] = None) -> Dict[str, Dict]:
+    """Many DB instances in bulk (one paginated describe per hundred identifiers), by identifier."""
+    found = {}  # type: Dict[str, Dict]
+    paginator = client.get_paginator("describe_db_instances")
+    for chunk in _chunks(sorted(set(identifiers)), FILTER_VALUES_MAX):
+        for page in paginator.paginate(Filters=[{"Name": "db-instance-id", "Values": chunk}]):
+            _count(calls, "describe_db_instances")
+            for instance in page.get("DBInstances") or []:
+                found[instance["DBInstanceIdentifier"]] = instance
+    return found
+
+
+def instance_parameter_group(instance: Dict) -> Optional[str]:
+    """The DB parameter group of an instance (RDS gives an instance one; the list shape is historical)."""
+    groups = instance.get("DBParameterGroups") or []
+    return groups[0].get("DBParameterGroupName") if groups else None
+
+
+@aws_call("describe the DB instances of the account and region")
+def instances_by_parameter_group(client, engine: str,
+                                 calls: Optional[Dict[str, int]] = None) -> Dict[str, List[str]]:
+    """Every standalone DB instance of ``engine`` in the account and region, by the DB parameter group it uses
+    (one paginated describe); the clusters_by_parameter_group of RDS for PostgreSQL."""
+    found = {}  # type: Dict[str, List[str]]
+    paginator = client.get_paginator("describe_db_instances")
+    for page in paginator.paginate(Filters=[{"Name": "engine", "Values": [engine]}], MaxRecords=100):
+        _count(calls, "describe_db_instances")
+        for instance in page.get("DBInstances") or []:
+            group = instance_parameter_group(instance)
+            if instance.get("Engine") == engine and not instance.get("DBClusterIdentifier") and group:
+                found.setdefault(group, []).append(instance["DBInstanceIdentifier"])
+    return found
+
+
 def _count(calls: Optional[Dict[str, int]], operation: str) -> None:
     if calls is not None:
         calls[operation] = calls.get(operation, 0) + 1

@@ -174,9 +174,10 @@ def plan_lines(plan: Dict[str, Dict], waves: Dict[str, int], disabling: bool) ->
         told = set()
         for host in members:
             entry = plan.get(host)
-            if not entry or entry["name"] in told or entry["changed_by"] != host or not entry["changes"]:
+            told_as = (entry.get("scope"), entry["name"]) if entry else None
+            if not entry or told_as in told or entry["changed_by"] != host or not entry["changes"]:
                 continue
-            told.add(entry["name"])
+            told.add(told_as)
             others = [r for r in entry["reached"] if r["host"] != host]
             if not others:
                 continue

@@ -34,8 +34,16 @@ options:
         description: Inventory name.
         type: str
         required: true
+      kind:
+        description:
+          - V(cluster) an Aurora PostgreSQL cluster (looked up in O(aws)), V(instance) an RDS for PostgreSQL DB instance
+            (looked up in O(instances)), V(self_managed) a server of your own, reported from O(clusters[].database)
+            alone (its own C(shared_preload_libraries) and a pending restart in place of a parameter group).
+        type: str
+        choices: [cluster, instance, self_managed]
+        default: cluster
       cluster_identifier:
-        description: The cluster.
+        description: The cluster, or the DB instance (for a self-managed server, any name; the host's).
         type: str
         required: true
       policy:
@@ -56,6 +64,10 @@ options:
     description: The C(clusters) result of M(dbaudit.postgresql.rds_fleet_audit_info).
     type: dict
     required: true
+  instances:
+    description: The C(instances) result of M(dbaudit.postgresql.rds_fleet_audit_info).
+    type: dict
+    default: {}
   pipelines:
     description:
       - The C(pipelines) result of M(dbaudit.postgresql.rds_fleet_audit_info) - per DAS alerting pipeline the decrypt
@@ -127,9 +139,11 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_re
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import html_page
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import markdown
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import row
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.fleet_audit_reads import server_as_resource
 
 CLUSTER_SPEC = dict(
     host=dict(type="str", required=True),
+    kind=dict(type="str", default="cluster", choices=["cluster", "instance", "self_managed"]),
     cluster_identifier=dict(type="str", required=True),
     policy=dict(type="dict", required=True),
     database=dict(type="dict"),
@@ -146,6 +160,7 @@ def main():
         argument_spec=dict(
             clusters=dict(type="list", elements="dict", required=True, options=CLUSTER_SPEC),
             aws=dict(type="dict", required=True),
+            instances=dict(type="dict", default={}),
             pipelines=dict(type="dict", default={}),
             output_dir=dict(type="path", required=True),
         ),
@@ -153,7 +168,11 @@ def main():
     )
     rows = []
     for entry in module.params["clusters"]:
-        aws = module.params["aws"].get(entry["cluster_identifier"])
+        if entry["kind"] == "self_managed":
+            aws = server_as_resource(entry["cluster_identifier"], entry["database"])
+        else:
+            aws = module.params["instances" if entry["kind"] == "instance" else "aws"].get(
+                entry["cluster_identifier"]) or dict(kind=entry["kind"], found=False)
         drift = cluster_drift(entry["policy"], aws, entry["database"], module.params["pipelines"])
         rows.append(row(entry["host"], entry["cluster_identifier"], aws, entry["database"], drift))
     report = {

@@ -153,7 +153,8 @@ servers:
   description:
     - Per server name, what M(dbaudit.postgresql.pgaudit_info) returns (C(preloaded), C(shared_preload_libraries),
       C(library_version), C(available_versions), C(library_settings), C(databases), C(settings), C(audit_roles),
-      C(login), C(problems)); or C(failed) true and C(msg) when the server could not be read.
+      C(login), C(problems), C(pending_restart), C(preload_sourcefile), C(config_file), C(server_version_num), ...);
+      or C(failed) true and C(msg) when the server could not be read.
     - With O(servers[].find_roles) or O(servers[].find_databases), also C(found_roles) or C(found_databases), the
       names asked for that exist on the server.
   returned: always

@@ -88,6 +88,39 @@ shared_preload_libraries:
   type: list
   elements: str
   sample: ["pg_stat_statements", "pgaudit"]
+shared_preload_libraries_raw:
+  description: C(shared_preload_libraries) as the server shows it.
+  returned: always
+  type: str
+  sample: "pg_stat_statements,pgaudit"
+pending_restart:
+  description:
+    - Whether a changed C(shared_preload_libraries) waits for a server restart (C(pg_settings.pending_restart)):
+      the configuration file was changed and reloaded, the running server still has the old list.
+  returned: always
+  type: bool
+  sample: false
+preload_sourcefile:
+  description: The file that sets C(shared_preload_libraries), and RV(preload_sourceline) its line; null when it is
+    not set in a file or the login may not see it (superuser or C(pg_read_all_settings) only).
+  returned: always
+  type: str
+  sample: /etc/postgresql/16/main/postgresql.conf
+preload_sourceline:
+  description: The line of RV(preload_sourcefile) that sets C(shared_preload_libraries).
+  returned: always
+  type: int
+  sample: 761
+config_file:
+  description: The server's main configuration file; null when the login may not see it.
+  returned: always
+  type: str
+  sample: /etc/postgresql/16/main/postgresql.conf
+server_version_num:
+  description: The server's version number (C(server_version_num)), for example 150020 for 15.20.
+  returned: always
+  type: int
+  sample: 150020
 library_version:
   description: The version of the pgAudit library files on the server (null when none is installed).
   returned: always

@@ -14,11 +14,16 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: rds_audit_preflight
-short_description: Check a fleet of Aurora PostgreSQL clusters before auditing is enabled on any
+short_description: Check a fleet of PostgreSQL clusters, instances and servers before auditing is enabled on any
 version_added: 0.1.0
 description:
-  - Read-only. Checks every cluster of a rollout at once, before anything is changed, and returns one table of
-    what is wrong; C(enable_audit.yml) fails on it (or leaves the failing clusters out) before its first wave.
+  - Read-only. Checks every host of a rollout at once, before anything is changed, and returns one table of
+    what is wrong; C(enable_audit.yml) fails on it (or leaves the failing hosts out) before its first wave.
+  - A host is of one O(targets[].kind) - an Aurora PostgreSQL cluster, an RDS for PostgreSQL DB instance (read with
+    one paginated describe of the instances per hundred; no activity stream exists for it, which is said as a note,
+    not a problem; a single-AZ instance's reboot is downtime, also said), or a self-managed server (no AWS call:
+    its check is the database check alone, which reports a server that does not preload pgaudit with the exact
+    fix).
   - AWS side, read in bulk (one paginated describe of the clusters and one of their instances per hundred
     clusters, each KMS key described once) - engine and version, cluster and instance status, instance
     classes, Database Activity Streams support (not Serverless, no burstable classes) and the KMS key, and
@@ -60,10 +65,19 @@ options:
         description: Inventory name, used in the table.
         type: str
         required: true
-      cluster_identifier:
-        description: The Aurora PostgreSQL cluster.
+      kind:
+        description:
+          - What the host is - V(cluster), an Aurora PostgreSQL DB cluster; V(instance), an RDS for PostgreSQL DB
+            instance; V(self_managed), a server of your own (nothing is read from AWS for it).
         type: str
-        required: true
+        choices: [cluster, instance, self_managed]
+        default: cluster
+      cluster_identifier:
+        description:
+          - The Aurora PostgreSQL cluster, or with O(targets[].kind=instance) the DB instance. Ignored for
+            O(targets[].kind=self_managed) (the host name is shown).
+        type: str
+        aliases: [identifier]
       das_enabled:
         description: Whether an activity stream is wanted (its requirements are checked only then).
         type: bool
@@ -168,13 +182,16 @@ EXAMPLES = r"""
 RETURN = r"""
 hosts:
   description:
-    - Per host, what was found and the problems (empty when the host may be rolled out).
+    - Per host, what was found and the problems (empty when the host may be rolled out), and C(notes) - what
+      the rollout does differently for it (no activity stream for an RDS instance, a single-AZ reboot's downtime),
+      which do not stop it.
     - C(family) is the parameter group family of the engine version (PostgreSQL 13 to 17 are supported; other versions
       are a problem); C(support) says it with the pgAudit release of that version and whether activity streams exist.
   returned: always
   type: dict
   sample:
     orders-prod:
+      kind: cluster
       cluster_identifier: orders-prod
       engine: aurora-postgresql
       engine_version: "15.4"
@@ -183,6 +200,7 @@ hosts:
       status: available
       instance_classes: [db.r6g.large]
       problems: []
+      notes: []
       wave: 1
       parameter_group:
         name: shared-pg15
@@ -200,7 +218,8 @@ failing_hosts:
   type: list
   elements: str
 table:
-  description: One line per host and problem, with a header, for printing.
+  description: One line per host, problem and note (host, kind, cluster or instance, engine, classes, verdict),
+    with a header, for printing.
   returned: always
   type: list
   elements: str
@@ -225,10 +244,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import ENGINE
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import INSTANCE_ENGINE
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import READY_STATUSES
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import cluster_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import database_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import instance_notes
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import instance_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import instance_summary
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import key_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import self_managed_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import self_managed_summary
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import stream_start_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import stream_stop_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight import summary
@@ -236,7 +261,10 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.preflight impor
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import AnsibleRDSError
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import clusters_by_parameter_group
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_clusters
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_instances
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_instances_by_cluster
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import instance_parameter_group
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import instances_by_parameter_group
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_kms_key
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_parameters
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import assign_waves
@@ -250,7 +278,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan im
 
 TARGET_SPEC = dict(
     host=dict(type="str", required=True),
-    cluster_identifier=dict(type="str", required=True),
+    kind=dict(type="str", default="cluster", choices=["cluster", "instance", "self_managed"]),
+    cluster_identifier=dict(type="str", aliases=["identifier"]),
     das_enabled=dict(type="bool", default=True),
     das_apply_immediately=dict(type="bool", default=True),
     reboot_policy=dict(type="str", default="rolling", choices=["rolling", "next_maintenance_window", "never"]),
@@ -266,46 +295,95 @@ TARGET_SPEC = dict(
 )
 
 
-def aws_problems(target, cluster, members, disabling):
-    """What stops the rollout (or, disabling, the way out) of one cluster on the AWS side."""
+def aws_problems(target, resource, members, disabling):
+    """What stops the rollout (or, disabling, the way out) of one cluster or instance on the AWS side."""
     name = target["cluster_identifier"]
+    if target["kind"] == "instance":
+        return instance_problems(name, resource)
     if not disabling:
-        problems = cluster_problems(name, cluster, members, target["das_enabled"])
-        return problems + stream_start_problems(cluster, target["das_enabled"], target["das_apply_immediately"],
+        problems = cluster_problems(name, resource, members, target["das_enabled"])
+        return problems + stream_start_problems(resource, target["das_enabled"], target["das_apply_immediately"],
                                                 target["reboot_policy"])
-    if cluster is None:
+    if resource is None:
         return ["cluster %s not found in this account and region" % name]
     problems = []
-    if cluster.get("Status") not in READY_STATUSES:
-        problems.append("cluster status is %s, not available" % cluster.get("Status"))
-    return problems + stream_stop_problems(cluster, target["das_enabled"], target["das_apply_immediately"],
+    if resource.get("Status") not in READY_STATUSES:
+        problems.append("cluster status is %s, not available" % resource.get("Status"))
+    return problems + stream_stop_problems(resource, target["das_enabled"], target["das_apply_immediately"],
                                            target["reboot_policy"])
 
 
-def written_group(target, cluster, disabling):
-    if cluster is None or (disabling and not target["disable_preload"]):
+def current_group(target, resource):
+    if resource is None:
         return None
-    return group_to_change(cluster.get("DBClusterParameterGroup"), target["parameter_group_name"],
+    if target["kind"] == "instance":
+        return instance_parameter_group(resource)
+    return resource.get("DBClusterParameterGroup")
+
+
+def written_group(target, resource, disabling):
+    """The parameter group the rollout writes to (a cluster parameter group for a cluster, a DB parameter group for
+    an instance); None for a self-managed server, a missing resource, or a way out that keeps the preload."""
+    if target["kind"] == "self_managed" or resource is None or (disabling and not target["disable_preload"]):
+        return None
+    return group_to_change(current_group(target, resource), target["parameter_group_name"],
                            target["cluster_identifier"], disabling)
 
 
-def read_shared_groups(rds, targets, clusters, disabling, calls):
-    """The clusters on each group the rollout writes to, and whether it would change each shared one."""
-    groups = set(written_group(t, clusters.get(t["cluster_identifier"]), disabling) for t in targets) - set([None])
+# Per kind of target: the parameter group scope, the engine of the resources that can share a group, and the
+# bulk read of which resources use each group.
+GROUP_SCOPES = {
+    "cluster": ("cluster", ENGINE, clusters_by_parameter_group),
+    "instance": ("instance", INSTANCE_ENGINE, instances_by_parameter_group),
+}
+
+
+def read_shared_groups(rds, targets, resources, disabling, calls, kind):
+    """The resources on each group the rollout writes to, and whether it would change each shared one, for the
+    targets of one kind (cluster parameter groups and DB parameter groups are apart: one name may be both)."""
+    scope, engine, by_group = GROUP_SCOPES[kind]
+    targets = [t for t in targets if t["kind"] == kind]
+    groups = set(written_group(t, resources.get(t["cluster_identifier"]), disabling) for t in targets) - set([None])
     if not groups:
         return {}, {}
-    in_use = clusters_by_parameter_group(rds, ENGINE, calls=calls)
+    in_use = by_group(rds, engine, calls=calls)
     would_change = {}
     for group in sorted(groups):
-        writers = [t for t in targets if written_group(t, clusters.get(t["cluster_identifier"]), disabling) == group]
+        writers = [t for t in targets if written_group(t, resources.get(t["cluster_identifier"]), disabling) == group]
         if len(set(in_use.get(group, [])) | set(t["cluster_identifier"] for t in writers)) < 2:
             continue
-        parameters = describe_parameters(rds, "cluster", group) if in_use.get(group) else []
-        calls["describe_db_cluster_parameters"] = calls.get("describe_db_cluster_parameters", 0) + 1
+        parameters = describe_parameters(rds, scope, group) if in_use.get(group) else []
+        operation = "describe_db_cluster_parameters" if scope == "cluster" else "describe_db_parameters"
+        calls[operation] = calls.get(operation, 0) + 1
         first = writers[0]
         would_change[group] = group_would_change(parameters, first["preload_libraries"], first["pgaudit_parameters"],
                                                  disabling) if parameters else True
     return in_use, would_change
+
+
+def host_result(target, resource, members, keys, disabling):
+    """One host's row: what was found, its problems and notes."""
+    kind = target["kind"]
+    problems = []
+    notes = []
+    if kind == "self_managed":
+        found = self_managed_summary(target["database_check"])
+        if not disabling:
+            problems += self_managed_problems(target["database_check"], target["preload_libraries"])
+    else:
+        problems += aws_problems(target, resource, members, disabling)
+        if kind == "instance":
+            found = instance_summary(resource)
+            if not disabling:
+                notes += instance_notes(resource, target["das_enabled"], target["reboot_policy"])
+        else:
+            found = summary(resource, members)
+            if target["das_enabled"] and not disabling:
+                problems += key_problems(target["kms_key_id"], keys.get(target["kms_key_id"]),
+                                         target["kms_key_created"])
+    problems = database_problems(target["database_check"]) + problems if kind == "self_managed" \
+        else problems + database_problems(target["database_check"])
+    return dict(kind=kind, cluster_identifier=target["cluster_identifier"], problems=problems, notes=notes, **found)
 
 
 def main():
@@ -318,6 +396,12 @@ def main():
         supports_check_mode=True,
     )
     targets = module.params["targets"]
+    for target in targets:
+        if target["kind"] != "self_managed" and not target["cluster_identifier"]:
+            module.fail_json(msg="targets: host %s (kind %s) needs cluster_identifier; nothing was read"
+                             % (target["host"], target["kind"]))
+        if target["kind"] == "self_managed":
+            target["cluster_identifier"] = target["cluster_identifier"] or target["host"]
     disabling = module.params["mode"] == "disable"
     hosts = [t["host"] for t in targets]
     duplicates = sorted(set(h for h in hosts if hosts.count(h) > 1))
@@ -328,48 +412,66 @@ def main():
         module.fail_json(msg="; ".join(bad_waves) + "; nothing was changed", problems=bad_waves)
 
     calls = {}
-    rds = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
+    # Self-managed servers are read over their connection only: no AWS call is made for them (none at all when
+    # every host is self-managed).
+    of_kind = dict((kind, [t for t in targets if t["kind"] == kind]) for kind in ("cluster", "instance"))
+    rds = module.client("rds", retry_decorator=AWSRetry.jittered_backoff()) if of_kind["cluster"] or \
+        of_kind["instance"] else None
     kms = None
+    clusters, instances, standalone, keys = {}, {}, {}, {}
+    shared = {"cluster": ({}, {}), "instance": ({}, {})}
     try:
-        identifiers = [t["cluster_identifier"] for t in targets]
-        clusters = describe_clusters(rds, identifiers, calls=calls)
-        instances = describe_instances_by_cluster(rds, [c for c in identifiers if c in clusters], calls=calls)
-        keys = {}
-        for reference in sorted(set(t["kms_key_id"] for t in targets
+        if of_kind["cluster"]:
+            identifiers = [t["cluster_identifier"] for t in of_kind["cluster"]]
+            clusters = describe_clusters(rds, identifiers, calls=calls)
+            instances = describe_instances_by_cluster(rds, [c for c in identifiers if c in clusters], calls=calls)
+        if of_kind["instance"]:
+            standalone = describe_instances(rds, [t["cluster_identifier"] for t in of_kind["instance"]], calls=calls)
+        for reference in sorted(set(t["kms_key_id"] for t in of_kind["cluster"]
                                     if t["das_enabled"] and t["kms_key_id"] and not disabling)):
             kms = kms or module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
             keys[reference] = describe_kms_key(kms, reference)
             calls["describe_key"] = calls.get("describe_key", 0) + 1
-        in_use, would_change = read_shared_groups(rds, targets, clusters, disabling, calls)
+        shared["cluster"] = read_shared_groups(rds, targets, clusters, disabling, calls, "cluster")
+        shared["instance"] = read_shared_groups(rds, targets, standalone, disabling, calls, "instance")
     except AnsibleRDSError as e:
         module.fail_json_aws_error(e)
 
+    def resource_of(target):
+        if target["kind"] == "cluster":
+            return clusters.get(target["cluster_identifier"])
+        return standalone.get(target["cluster_identifier"]) if target["kind"] == "instance" else None
+
     results = {}
     for target in targets:
-        name = target["cluster_identifier"]
-        cluster = clusters.get(name)
-        members = instances.get(name, [])
-        problems = aws_problems(target, cluster, members, disabling)
-        if target["das_enabled"] and not disabling:
-            problems += key_problems(target["kms_key_id"], keys.get(target["kms_key_id"]), target["kms_key_created"])
-        problems += database_problems(target["database_check"])
-        results[target["host"]] = dict(cluster_identifier=name, problems=problems, **summary(cluster, members))
+        members = instances.get(target["cluster_identifier"], []) if target["kind"] == "cluster" else []
+        results[target["host"]] = host_result(target, resource_of(target), members, keys, disabling)
         results[target["host"]]["problems"] += input_problems(target["inputs"], target["database_check"], disabling)
 
-    # The plan is over the hosts that pass; a shared group refusal makes more hosts fail, never fewer.
-    group_targets = [dict(host=t["host"], cluster_identifier=t["cluster_identifier"],
-                          group=written_group(t, clusters.get(t["cluster_identifier"]), disabling),
-                          allow_shared=t["allow_shared_parameter_group_changes"]) for t in targets]
+    # The plan is over the hosts that pass; a shared group refusal makes more hosts fail, never fewer. Cluster
+    # parameter groups and DB parameter groups are planned apart (a name may be both).
+    def group_targets(kind):
+        return [dict(host=t["host"], cluster_identifier=t["cluster_identifier"],
+                     group=written_group(t, resource_of(t), disabling),
+                     allow_shared=t["allow_shared_parameter_group_changes"]) for t in targets if t["kind"] == kind]
+
+    def shared_plan(passing, waves):
+        plan = {}
+        for kind, (in_use, would_change) in shared.items():
+            for host, entry in shared_group_plan(group_targets(kind), in_use, would_change, passing, waves).items():
+                plan[host] = dict(entry, scope="cluster" if kind == "cluster" else "instance")
+        return plan
+
     passing = [host for host in hosts if not results[host]["problems"]]
     waves = assign_waves(passing, module.params["waves"])
-    first_plan = shared_group_plan(group_targets, in_use, would_change, passing, waves)
+    first_plan = shared_plan(passing, waves)
     for host, entry in first_plan.items():
         problem = shared_group_problem(entry)
         if problem:
             results[host]["problems"].append(problem)
     passing = [host for host in hosts if not results[host]["problems"]]
     waves = assign_waves(passing, module.params["waves"])
-    plan = shared_group_plan(group_targets, in_use, would_change, passing, waves)
+    plan = shared_plan(passing, waves)
     for host, result in results.items():
         result["wave"] = waves.get(host)
         # A refused host keeps the entry that says why; the others get the plan of the hosts that go on.

@@ -14,7 +14,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: rds_fleet_audit_info
-short_description: Read the audit state of many Aurora PostgreSQL clusters at once
+short_description: Read the audit state of many Aurora PostgreSQL clusters and RDS for PostgreSQL instances at once
 version_added: 0.1.0
 description:
   - Read-only. The AWS side of what C(audit_report.yml) reports, for every cluster of a fleet in one task
@@ -23,6 +23,9 @@ description:
     the C(postgresql) log export and its log group's retention, the activity stream, and the alerting attached
     (subscription filters on the log group, Lambda event source mappings on the activity stream), and the
     rotation of each activity stream's KMS key.
+  - RDS for PostgreSQL DB instances (O(instance_identifiers)) the same way, in RV(instances) - the DB parameter group,
+    the instance when it is pending a reboot, the log export and the C(/aws/rds/instance/<id>/postgresql) log group
+    with its subscription filters; no activity stream exists for them.
   - C(shared_preload_libraries) is the effective value - the group's own, or where the group sets none the engine
     default of the cluster's family (one read per family, only for such groups).
   - Per DAS alerting pipeline named in O(das_pipelines), what audit_report checks the pipeline reaches and how it
@@ -40,6 +43,11 @@ options:
     type: list
     elements: str
     required: true
+  instance_identifiers:
+    description: The RDS for PostgreSQL DB instances to read (not Aurora cluster members).
+    type: list
+    elements: str
+    default: []
   parallel:
     description:
       - How many parameter groups, or log groups, are read at a time. Throttled calls are retried (the botocore
@@ -112,6 +120,25 @@ clusters:
       activity_stream: {"status": "started", "mode": "async", "kms_key_id": "...", "kinesis_stream_name": "...",
                         "key_rotation": true}
       alerting: {"subscription_filters": [], "event_source_mappings": []}
+instances:
+  description:
+    - Per DB instance identifier of O(instance_identifiers), its audit state in the shape of RV(clusters) with
+      C(kind) instance; C(pending_reboot) names the instance when its parameter group waits for a reboot.
+  returned: always
+  type: dict
+  sample:
+    reports:
+      cluster_identifier: reports
+      kind: instance
+      found: true
+      engine: postgres
+      engine_version: "16.3"
+      multi_az: false
+      parameter_group: {"name": "reports-dbaudit", "shared_preload_libraries": ["pg_stat_statements", "pgaudit"]}
+      pending_reboot: []
+      log_export: true
+      log_group: {"name": "/aws/rds/instance/reports/postgresql", "exists": true, "retention_days": 365}
+      activity_stream: {"status": null, "available": false}
 pipelines:
   description:
     - Per DAS alerting pipeline of O(das_pipelines), its decrypt function and that function's inline policy document
@@ -143,6 +170,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import Ansi
 def main():
     module = DbauditAWSModule(
         argument_spec=dict(cluster_identifiers=dict(type="list", elements="str", required=True),
+                           instance_identifiers=dict(type="list", elements="str", default=[]),
                            parallel=dict(type="int", default=8),
                            das_pipelines=dict(type="list", elements="dict", default=[], options=dict(
                                name=dict(type="str", required=True), bucket=dict(type="str", default="")))),
@@ -157,7 +185,8 @@ def main():
     try:
         found = read_fleet(clients["rds"], clients["logs"], clients["lambda"], module.params["cluster_identifiers"],
                            parallel=module.params["parallel"], clients=clients,
-                           das_pipelines=module.params["das_pipelines"])
+                           das_pipelines=module.params["das_pipelines"],
+                           instance_identifiers=module.params["instance_identifiers"])
     except AnsibleRDSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, **found)

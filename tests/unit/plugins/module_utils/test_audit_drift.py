@@ -201,3 +201,29 @@ def test_hardening_warns_of_keys_without_rotation_and_unhardened_pipelines():
     report = {"generated": "now", "clusters": rows, "clusters_with_drift": 0, "hardening": section}
     assert "- warning: pipeline das: bucket b versioning is Disabled" in audit_report_render.markdown(report)
     assert "<h2>Hardening</h2>" in audit_report_render.html_page(report)
+
+
+def test_an_rds_instance_has_no_activity_stream_drift_and_a_self_managed_server_is_its_own_preload():
+    from ansible_collections.dbaudit.postgresql.plugins.module_utils.fleet_audit_reads import server_as_resource
+
+    policy = dict(POLICY, das_enabled=False, das_alerting=False, pgaudit_alerting=False, role_policies=[],
+                  databases=[])
+    read = {"settings": [], "databases": {}, "preloaded": True, "shared_preload_libraries": ["pgaudit"],
+            "pending_restart": False, "server_version_num": 160004}
+    instance = aws(kind="instance", activity_stream={"status": None, "available": False}, alerting={})
+    assert audit_drift.cluster_drift(policy, instance, read) == []
+    # The same facts as a cluster: the policy's stream is asked for and absent.
+    assert audit_drift.cluster_drift(dict(policy, das_enabled=True), dict(instance, kind="cluster"), read) == [
+        "activity stream is None (policy: started)"]
+    assert audit_drift.cluster_drift(policy, {"kind": "instance", "found": False}, read) == ["DB instance not found"]
+
+    server_policy = dict(policy, log_export=False)
+    preloaded = server_as_resource("ledger", read)
+    assert preloaded["engine_version"] == "16.4" and preloaded["kind"] == "self_managed"
+    assert audit_drift.cluster_drift(server_policy, preloaded, read) == []
+    waiting = dict(read, preloaded=False, shared_preload_libraries=["pg_stat_statements"], pending_restart=True)
+    assert audit_drift.cluster_drift(server_policy, server_as_resource("ledger", waiting), waiting) == [
+        "pgaudit is not loaded by the server (shared_preload_libraries pg_stat_statements)",
+        "server: a changed shared_preload_libraries waits for a restart"]
+    unreadable = server_as_resource("ledger", {"failed": True, "msg": "no route"})
+    assert audit_drift.cluster_drift(server_policy, unreadable, None) == ["server could not be read"]

@@ -41,3 +41,20 @@ def test_pipeline_names_follow_the_das_alerting_role():
         "function": "dbaudit-das-decrypt", "delivery_stream": "dbaudit-das-activity",
         "bucket": "dbaudit-das-activity-123456789012-eu-west-1"}
     assert fleet_audit_reads.pipeline_names({"name": "x", "bucket": "mine"}, "1", "r")["bucket"] == "mine"
+
+
+def test_an_rds_instance_in_the_shape_of_a_cluster():
+    instance = {"DBInstanceIdentifier": "reports", "Engine": "postgres", "EngineVersion": "16.3",
+                "DBInstanceStatus": "available", "MultiAZ": False, "EnabledCloudwatchLogsExports": ["postgresql"],
+                "DBParameterGroups": [{"DBParameterGroupName": "reports-dbaudit",
+                                       "ParameterApplyStatus": "pending-reboot"}]}
+    group = fleet_audit_reads.group_facts("reports-dbaudit", {"shared_preload_libraries": "pgaudit"})
+    log_group = "/aws/rds/instance/reports/postgresql"
+    facts = fleet_audit_reads.instance_facts("reports", instance, {"reports-dbaudit": group},
+                                             {log_group: {"retentionInDays": 7}}, {log_group: [{"name": "f"}]})
+    assert facts["kind"] == "instance" and facts["parameter_group"]["pgaudit_preloaded"]
+    assert facts["pending_reboot"] == ["reports"] and facts["log_export"]
+    assert facts["log_group"] == {"name": log_group, "exists": True, "retention_days": 7}
+    assert facts["alerting"]["subscription_filters"] == [{"name": "f"}]
+    assert fleet_audit_reads.instance_facts("gone", None, {}, {}, {}) == {
+        "cluster_identifier": "gone", "kind": "instance", "found": False}

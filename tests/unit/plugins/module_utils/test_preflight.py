@@ -115,10 +115,96 @@ def test_table_has_a_line_per_host_and_problem():
              problems=["first", "second"]),
     ]
     lines = preflight.table(rows)
-    assert lines[0].split() == ["host", "cluster", "engine", "classes", "preflight"]
-    assert lines[2].split() == ["a", "a", "15.4", "db.r6g.large", "ok"]
-    assert lines[3].split() == ["bb", "bb-cluster", "-", "-", "first"]
+    assert lines[0].split() == ["host", "kind", "resource", "engine", "classes", "preflight"]
+    assert lines[2].split() == ["a", "aurora", "cluster", "a", "15.4", "db.r6g.large", "ok"]
+    assert lines[3].split() == ["bb", "aurora", "cluster", "bb-cluster", "-", "-", "first"]
     assert lines[4].strip() == "second" and lines[4].index("second") == lines[3].index("first")
     assert len(lines) == 5
     [line] = preflight.table([dict(rows[0], support="aurora-postgresql15, pgAudit 1.7, DAS")])[2:]
     assert "15.4 (aurora-postgresql15, pgAudit 1.7, DAS)" in line and line.endswith("ok")
+
+
+def rds_instance(**overrides):
+    described = dict(DBInstanceIdentifier="reports", Engine="postgres", EngineVersion="16.3",
+                     DBInstanceStatus="available", DBInstanceClass="db.m6g.large", MultiAZ=False,
+                     DBParameterGroups=[{"DBParameterGroupName": "default.postgres16",
+                                         "ParameterApplyStatus": "in-sync"}])
+    described.update(overrides)
+    return described
+
+
+def test_an_rds_instance_is_checked_as_an_instance_and_gets_no_activity_stream_problem():
+    assert preflight.instance_problems("reports", rds_instance()) == []
+    assert preflight.instance_problems("reports", None) == ["DB instance reports not found in this account and region"]
+    [member] = preflight.instance_problems("orders-1", rds_instance(Engine="aurora-postgresql",
+                                                                    DBClusterIdentifier="orders"))
+    assert "member of Aurora cluster orders" in member and "dbaudit_target: aurora_cluster" in member
+    [engine] = preflight.instance_problems("reports", rds_instance(Engine="mysql"))
+    assert engine.startswith("engine mysql: dbaudit_target rds_instance handles RDS for PostgreSQL")
+    assert preflight.instance_problems("reports", rds_instance(EngineVersion="12.9", DBInstanceStatus="modifying")) == [
+        "engine version 12.9 is not supported: enable_audit handles PostgreSQL 13 to 17 (pgAudit 1.5 to 17)",
+        "instance status is modifying, not available"]
+
+
+def test_instance_notes_say_no_activity_stream_and_single_az_downtime():
+    single, multi = rds_instance(), rds_instance(MultiAZ=True)
+    notes = preflight.instance_notes(single, das_enabled=True, reboot_policy="rolling")
+    assert notes[0] == "activity stream: not available for RDS for PostgreSQL, pgAudit path only"
+    assert notes[1].startswith("single-AZ: the reboot that loads pgaudit, when one is needed, is downtime")
+    assert preflight.instance_notes(single, das_enabled=False, reboot_policy="never") == []
+    assert preflight.instance_notes(multi, das_enabled=False, reboot_policy="rolling")[0].startswith("Multi-AZ")
+    found = preflight.instance_summary(single)
+    assert (found["family"], found["support"], found["status"], found["instance_classes"], found["multi_az"]) == (
+        "postgres16", "postgres16, pgAudit 16", "available", ["db.m6g.large"], False)
+
+
+def server_check(**overrides):
+    check = {"login": {"user": "postgres", "may_manage_audit": True}, "databases": {},
+             "shared_preload_libraries": ["pg_stat_statements"], "shared_preload_libraries_raw": "pg_stat_statements",
+             "preloaded": False, "pending_restart": False,
+             "preload_sourcefile": "/etc/postgresql/16/main/postgresql.conf",
+             "preload_sourceline": 761, "config_file": "/etc/postgresql/16/main/postgresql.conf",
+             "server_version_num": 160004, "available_versions": ["16.0"]}
+    check.update(overrides)
+    return check
+
+
+def test_a_self_managed_server_without_pgaudit_preloaded_gets_the_exact_fix():
+    [problem] = preflight.self_managed_problems(server_check(), ["pgaudit"])
+    assert problem == ("pgaudit is not in shared_preload_libraries (it is 'pg_stat_statements'): set "
+                       "shared_preload_libraries = 'pg_stat_statements,pgaudit' in "
+                       "/etc/postgresql/16/main/postgresql.conf line 761, then restart the server (a reload is not "
+                       "enough)")
+    # Not readable by the login (not a superuser): the main configuration file, else postgresql.conf, is named.
+    [unnamed] = preflight.self_managed_problems(server_check(preload_sourcefile=None, config_file=None,
+                                                             shared_preload_libraries=[],
+                                                             shared_preload_libraries_raw=""), ["pgaudit"])
+    assert "set shared_preload_libraries = 'pgaudit' in postgresql.conf, then restart" in unnamed
+    [auto] = preflight.self_managed_problems(server_check(preload_sourcefile="/var/lib/pg/postgresql.auto.conf"),
+                                             ["pgaudit"])
+    assert "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements,pgaudit'" in auto
+    [pending] = preflight.self_managed_problems(server_check(pending_restart=True), ["pgaudit"])
+    assert "has not been restarted since (pending_restart" in pending and pending.endswith("restart the server")
+    missing_package = preflight.self_managed_problems(server_check(available_versions=[]), ["pgaudit"])
+    assert missing_package[1].startswith("the pgaudit extension is not installed") and "postgresql-16-pgaudit" in \
+        missing_package[1]
+    # Preloaded: nothing to fix; an unreadable server is database_problems' to report.
+    assert preflight.self_managed_problems(server_check(shared_preload_libraries=["pg_stat_statements", "pgaudit"],
+                                                        preloaded=True), ["pgaudit"]) == []
+    assert preflight.self_managed_problems({"failed": True, "msg": "no route"}, ["pgaudit"]) == []
+    [old] = preflight.self_managed_problems(server_check(server_version_num=120017, preloaded=True,
+                                                         shared_preload_libraries=["pgaudit"]), ["pgaudit"])
+    assert old == "PostgreSQL 12 is not supported: enable_audit handles PostgreSQL 13 to 17"
+    assert preflight.self_managed_summary(server_check(server_version_num=150020))["engine_version"] == "15.20"
+    assert preflight.self_managed_summary(server_check())["support"] == "PostgreSQL 16, pgAudit 16"
+
+
+def test_table_has_a_row_per_host_with_its_kind_and_notes_under_it():
+    rows = [dict(host="c", kind="cluster", cluster_identifier="c", problems=[]),
+            dict(host="i", kind="instance", cluster_identifier="i", problems=[], notes=["n1", "n2"]),
+            dict(host="s", kind="self_managed", cluster_identifier="s", problems=["fix it"])]
+    lines = preflight.table(rows)
+    assert [line.split("  ")[0].strip() for line in lines[2:]] == ["c", "i", "", "", "s"]
+    assert "aurora cluster" in lines[2] and "rds instance" in lines[3] and "self-managed" in lines[6]
+    assert lines[3].endswith("ok") and lines[4].strip() == "note: n1" and lines[5].strip() == "note: n2"
+    assert lines[6].endswith("fix it")
