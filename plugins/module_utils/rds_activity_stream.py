@@ -36,6 +36,20 @@ def stream_kinesis_name(cluster: Dict) -> str:
     return f"aws-rds-das-{cluster.get('DbClusterResourceId')}"
 
 
+PENDING_WINDOW = "pending maintenance window"
+# While AWS starts or stops a stream now, the cluster shows this status; a start or stop asked with
+# ApplyImmediately=false shows ``starting`` / ``stopping`` on a cluster that stays ``available`` until its window.
+CONFIGURING_STATUS = "configuring-activity-stream"
+
+
+def pending_change(cluster: Dict) -> Optional[str]:
+    """``start`` or ``stop`` when the stream's change waits for the maintenance window, else None."""
+    status = cluster.get("ActivityStreamStatus") or "stopped"
+    if status not in ("starting", "stopping") or cluster.get("Status") == CONFIGURING_STATUS:
+        return None
+    return "start" if status == "starting" else "stop"
+
+
 def described_stream(cluster: Dict, normalised_key_id: Optional[str] = None) -> Dict:
     """The activity stream fields of a described cluster, in the module's return shape."""
     status = cluster.get("ActivityStreamStatus") or "stopped"

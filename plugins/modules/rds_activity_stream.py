@@ -55,7 +55,9 @@ options:
   apply_immediately:
     description:
       - Start or stop now (restarting the instances) rather than in the next maintenance window.
-      - Without it AWS defers the change; the module then does not wait and warns.
+      - Without it AWS defers the change to the cluster's maintenance window; the module then does not wait, warns,
+        and returns RV(status=pending maintenance window) until the window has started (or stopped) the stream. A
+        later run sees the pending start and does not start it again.
     type: bool
     default: false
   planned_key:
@@ -121,10 +123,18 @@ cluster_arn:
   type: str
   sample: arn:aws:rds:eu-west-1:123456789012:cluster:prod-db
 status:
-  description: C(ActivityStreamStatus) after the task (C(stopped), C(starting), C(started), C(stopping)).
+  description:
+    - C(ActivityStreamStatus) after the task (C(stopped), C(starting), C(started), C(stopping)), or
+      C(pending maintenance window) when a start or stop asked without O(apply_immediately) waits for the cluster's
+      maintenance window (RV(pending) says which).
   returned: always
   type: str
   sample: started
+pending:
+  description: C(start) or C(stop) when that change waits for the maintenance window, else null.
+  returned: always
+  type: str
+  sample: start
 mode:
   description: The stream's mode (null when stopped).
   returned: always
@@ -174,6 +184,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_st
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import described_stream
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import key_id_from_reference
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import key_refusals
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import pending_change
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import PENDING_WINDOW
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import restart_reasons
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import stream_kinesis_name
 
@@ -185,7 +197,7 @@ class ActivityStreamRefusal(Exception):
         self.reasons = reasons or [message]
 
 
-STOPPED = {"status": "stopped", "mode": None, "kms_key_id": None, "kinesis_stream_name": None}
+STOPPED = {"status": "stopped", "mode": None, "kms_key_id": None, "kinesis_stream_name": None, "pending": None}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +231,7 @@ class ActivityStream:
             raise ActivityStreamRefusal(f"DB cluster {self.cluster_id} does not exist")
         stream = described_stream(self.cluster)
         stream["kms_key_id"] = self.normalise_key(stream["kms_key_id"])
+        stream["pending"] = pending_change(self.cluster)
         return stream
 
     def wait_status(self, wanted: str) -> Dict:
@@ -227,7 +240,10 @@ class ActivityStream:
                         show=lambda s: f"status {s['status']}")
 
     def settle(self, stream: Dict) -> Dict:
-        """Wait out a transition in progress (starting or stopping) so decisions rest on a stable state."""
+        """Wait out a transition in progress (starting or stopping) so decisions rest on a stable state; a change
+        that waits for the maintenance window is as stable as it gets before the window."""
+        if stream["pending"]:
+            return stream
         if stream["status"] == "starting":
             return self.wait_status("started")
         if stream["status"] == "stopping":
@@ -270,13 +286,22 @@ def ensure_started(stream: ActivityStream, check_mode: bool, params: Dict) -> Di
     key_id = resolve_start_key(stream, params["kms_key_id"], check_mode and params["planned_key"]) if (
         params["kms_key_id"] or before["status"] in ("stopped", "stopping")) else None
     current = before if check_mode else stream.settle(before)
+    if current["pending"] == "stop":
+        raise ActivityStreamRefusal(
+            f"The activity stream of cluster {stream.cluster_id} has a stop pending its maintenance window; AWS "
+            "starts a stream only once it is stopped: run again after the window. Nothing was changed.")
     wanted = {"status": "started", "mode": params["mode"], "kms_key_id": key_id or current["kms_key_id"],
-              "kinesis_stream_name": stream_kinesis_name(stream.cluster)}
+              "kinesis_stream_name": stream_kinesis_name(stream.cluster), "pending": None}
     restart = False
     if current["status"] in ("started", "starting"):
         reasons = restart_reasons(current, params["mode"], key_id)
         if not reasons:
             return {"changed": False, "before": before, "after": current}
+        if current["pending"]:
+            raise ActivityStreamRefusal(
+                f"The activity stream of cluster {stream.cluster_id} has a start pending its maintenance window but "
+                + "; ".join(reasons) + ". Run again after the window has started it (with force_restart: true to "
+                "restart it with these options). Nothing was changed.", reasons)
         if not params["force_restart"]:
             raise ActivityStreamRefusal(
                 f"The activity stream of cluster {stream.cluster_id} is started but " + "; ".join(reasons)
@@ -284,6 +309,8 @@ def ensure_started(stream: ActivityStream, check_mode: bool, params: Dict) -> Di
                   "in between), or change the options to match.", reasons)
         restart = True
     if check_mode:
+        if not params["apply_immediately"]:
+            wanted.update(status="starting", pending="start", kinesis_stream_name=None)
         return {"changed": True, "before": before, "after": wanted}
     arn = stream.cluster["DBClusterArn"]
     if restart:
@@ -304,6 +331,10 @@ def ensure_stopped(stream: ActivityStream, check_mode: bool, params: Dict) -> Di
     current = before if check_mode else stream.settle(before)
     if current["status"] in ("stopped", "stopping"):
         return {"changed": False, "before": before, "after": current}
+    if current["pending"] == "start":
+        raise ActivityStreamRefusal(
+            f"The activity stream of cluster {stream.cluster_id} has a start pending its maintenance window; AWS "
+            "stops a stream only once it has started: run again after the window. Nothing was changed.")
     if check_mode:
         return {"changed": True, "before": before, "after": dict(STOPPED)}
     changed = stop_activity_stream(stream.rds, stream.cluster["DBClusterArn"], params["apply_immediately"])
@@ -321,15 +352,19 @@ def do(module) -> None:
         outcome = ensure_started(stream, module.check_mode, params)
     else:
         outcome = ensure_stopped(stream, module.check_mode, params)
+    after = outcome["after"]
     if outcome["changed"] and not params["apply_immediately"]:
         module.warn("apply_immediately is false: AWS applies the activity stream change in the cluster's next "
                     "maintenance window; the module did not wait for it")
-    after = outcome["after"]
+    elif after.get("pending"):
+        module.warn(f"the activity stream's {after['pending']} is pending the cluster's maintenance window; "
+                    "run again after it")
     result = {
         "changed": outcome["changed"],
         "cluster_identifier": cluster_id,
         "cluster_arn": (stream.cluster or {}).get("DBClusterArn"),
-        "status": after["status"],
+        "status": PENDING_WINDOW if after.get("pending") else after["status"],
+        "pending": after.get("pending"),
         "mode": after["mode"],
         "kms_key_id": after["kms_key_id"],
         "kinesis_stream_name": after["kinesis_stream_name"],

@@ -120,3 +120,50 @@ def test_info_reads_one_cluster_or_all(playbook, rds, make_cluster, customer_key
     by_id = {e["cluster_identifier"]: e for e in info.result("all")["activity_streams"]}
     assert by_id[started]["status"] == "started" and by_id[stopped]["status"] == "stopped"
     assert by_id[stopped]["kinesis_stream_name"] is None
+
+
+DEFERRED = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: das
+      dbaudit.postgresql.rds_activity_stream:
+        cluster_identifier: "{{ cluster }}"
+        kms_key_id: "{{ key }}"
+        state: "{{ state | default('started') }}"
+        apply_immediately: false
+"""
+
+
+def test_deferred_start_is_pending_until_the_window_and_not_started_twice(playbook, rds, aws_client, make_cluster,
+                                                                          customer_key, emulator_config,
+                                                                          sandbox_env):
+    from sandbox.emulator_control import run_maintenance_window
+
+    emulator_config({"maintenance_window": "hold"})
+    cluster = make_cluster(instance_classes=("db.r6g.large",), prefix="window")
+    names = {"cluster": cluster, "key": customer_key["alias"]}
+
+    checked = playbook(DEFERRED, extra_vars=names, check=True)
+    assert checked.rc == 0, checked.explain()
+    assert (checked.result("das")["changed"], checked.result("das")["status"]) == (True, "pending maintenance window")
+
+    first = playbook(DEFERRED, extra_vars=names)
+    assert first.rc == 0, first.explain()
+    result = first.result("das")
+    assert (result["changed"], result["status"], result["pending"]) == (True, "pending maintenance window", "start")
+    assert result["kinesis_stream_name"] is None
+    assert stream_state(rds, cluster) == ("starting", "async")
+
+    again = playbook(DEFERRED, extra_vars=names)
+    assert again.rc == 0, again.explain()
+    assert (again.result("das")["changed"], again.result("das")["status"]) == (False, "pending maintenance window")
+    assert "pending the cluster's maintenance window" in " ".join(again.result("das").get("warnings", []))
+
+    refused(playbook(DEFERRED, extra_vars={**names, "state": "stopped"}), "pending its maintenance window")
+
+    assert run_maintenance_window(sandbox_env["aws"]["endpoint_url"], [cluster]) == [cluster]
+    after = playbook(DEFERRED, extra_vars=names)
+    assert after.rc == 0, after.explain()
+    assert (after.result("das")["changed"], after.result("das")["status"]) == (False, "started")
+    assert after.result("das")["kinesis_stream_name"] in das_streams(aws_client)
