@@ -26,6 +26,7 @@ from typing import Iterable
 from typing import List
 from typing import Optional
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alert_filter_pattern import unfed_rule_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs_retention import retention_days_problem
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import validate_names
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import validate_settings
@@ -43,6 +44,9 @@ RETENTION_VARIABLES = (
 )
 SUBSCRIPTION_VARIABLES = ("dbaudit_pgaudit_alerting_subscriptions", "dbaudit_das_alerting_subscriptions")
 RULE_VARIABLES = ("dbaudit_pgaudit_alerting_rules", "dbaudit_das_alerting_rules")
+# A user-given subscription filter must feed the pgAudit alert rules (empty: derived from them by the role).
+FILTER_PATTERN = "dbaudit_pgaudit_alerting_filter_pattern"
+DEFAULT_PGAUDIT_RULES = [{"name": "role-changes", "classes": ["ROLE"]}]
 KEY_ALIAS_VARIABLES = ("dbaudit_das_key_alias", "dbaudit_pgaudit_alerting_key_alias", "dbaudit_das_alerting_key_alias")
 
 # SNS e-mail endpoints. Not RFC 5322 (which allows quoted local parts and spaces no mail system takes from a
@@ -253,6 +257,13 @@ def input_problems(variables: Dict[str, Any], server: Optional[Dict[str, Any]] =
         problems.extend(subscription_problems(variable, variables.get(variable)))
     for variable in RULE_VARIABLES:
         problems.extend(rule_problems(variable, variables.get(variable)))
+    if variables.get(FILTER_PATTERN) is not None:
+        pattern = variables[FILTER_PATTERN]
+        if not isinstance(pattern, str):
+            problems.append("%s: must be a CloudWatch Logs filter pattern (a string), got %r"
+                            % (FILTER_PATTERN, pattern))
+        problems.extend(unfed_rule_problems(RULE_VARIABLES[0], variables.get(RULE_VARIABLES[0], DEFAULT_PGAUDIT_RULES),
+                                            pattern, FILTER_PATTERN))
     for variable in KEY_ALIAS_VARIABLES:
         if variable in variables:
             problem = key_alias_problem(variable, variables[variable])

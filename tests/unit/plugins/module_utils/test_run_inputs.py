@@ -214,6 +214,6 @@ def test_playbooks_pass_every_variable_run_inputs_checks():
     passed = set(name for names in listed.values() for name in names)
     checked = set(run_inputs.RETENTION_VARIABLES + run_inputs.SUBSCRIPTION_VARIABLES + run_inputs.RULE_VARIABLES
                   + run_inputs.KEY_ALIAS_VARIABLES
-                  + (run_inputs.POLICIES, run_inputs.OBJECT_AUDIT, "dbaudit_log_export"))
+                  + (run_inputs.POLICIES, run_inputs.OBJECT_AUDIT, "dbaudit_log_export", run_inputs.FILTER_PATTERN))
     assert passed == checked
     assert not any("password" in name for name in passed)
