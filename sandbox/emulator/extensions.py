@@ -14,6 +14,7 @@ EXTENSIONS: list[str] = [
     "rds_activity_streams",  # start/stop_activity_stream and the aws-rds-das-* stream
     "logs_retention",        # PutRetentionPolicy refuses retentions CloudWatch Logs does not have
     "service_limits",        # IAM inline policy and Lambda resource policy sizes, subscription filter updates
+    "serialised_requests",   # RDS requests one at a time; failures inside moto as InternalFailure, not HTML
 ]
 
 
