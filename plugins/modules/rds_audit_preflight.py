@@ -291,6 +291,7 @@ TARGET_SPEC = dict(
     pgaudit_parameters=dict(type="dict"),
     disable_preload=dict(type="bool", default=False),
     allow_shared_parameter_group_changes=dict(type="bool", default=False),
+    inventory_problems=dict(type="list", elements="str", default=[]),
     inputs=dict(type="dict"),
 )
 
@@ -447,6 +448,7 @@ def main():
         members = instances.get(target["cluster_identifier"], []) if target["kind"] == "cluster" else []
         results[target["host"]] = host_result(target, resource_of(target), members, keys, disabling)
         results[target["host"]]["problems"] += input_problems(target["inputs"], target["database_check"], disabling)
+        results[target["host"]]["problems"] += target["inventory_problems"]
 
     # The plan is over the hosts that pass; a shared group refusal makes more hosts fail, never fewer. Cluster
     # parameter groups and DB parameter groups are planned apart (a name may be both).
