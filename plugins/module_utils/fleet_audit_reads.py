@@ -87,7 +87,7 @@ def family_of(engine: Optional[str], engine_version: Optional[str]) -> Optional[
     another engine. describe_db_clusters does not name the family; AWS names it engine + major version."""
     if engine not in ("aurora-postgresql", "postgres") or not engine_version:
         return None
-    return "%s%s" % (engine, str(engine_version).split(".")[0])
+    return "%s%s" % (engine, str(engine_version).split(".", maxsplit=1)[0])
 
 
 @aws_call("describe the parameters of DB parameter group {group}")
