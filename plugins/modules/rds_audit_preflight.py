@@ -21,7 +21,7 @@ description:
     what is wrong; C(enable_audit.yml) fails on it (or leaves the failing hosts out) before its first wave.
   - A host is of one O(targets[].kind) - an Aurora PostgreSQL cluster, an RDS for PostgreSQL DB instance (read with
     one paginated describe of the instances per hundred; no activity stream exists for it, which is said as a note,
-    not a problem; a single-AZ instance's reboot is downtime, also said), or a self-managed server (no AWS call:
+    not a problem; a single-AZ instance's reboot is downtime, also said), or a self-managed server (no AWS call -
     its check is the database check alone, which reports a server that does not preload pgaudit with the exact
     fix).
   - AWS side, read in bulk (one paginated describe of the clusters and one of their instances per hundred
