@@ -87,9 +87,9 @@ def instance_problems(name: str, instance: Optional[Dict]) -> List[str]:
     if instance is None:
         return ["DB instance %s not found in this account and region" % name]
     if instance.get("DBClusterIdentifier"):
+        cluster = instance["DBClusterIdentifier"]
         return ["DB instance %s is a member of Aurora cluster %s: give the cluster (dbaudit_target: aurora_cluster, "
-                "dbaudit_cluster_id: %s), not its instance" % (name, instance["DBClusterIdentifier"],
-                                                              instance["DBClusterIdentifier"])]
+                "dbaudit_cluster_id: %s), not its instance" % (name, cluster, cluster)]
     engine = instance.get("Engine")
     if engine != INSTANCE_ENGINE:
         return ["engine %s: dbaudit_target rds_instance handles RDS for PostgreSQL (%s) DB instances"
@@ -149,8 +149,8 @@ def self_managed_problems(check: Optional[Dict[str, Any]], preload_libraries: Li
     if major is not None and major not in PGAUDIT_RELEASES:
         problems.append("PostgreSQL %s is not supported: enable_audit handles PostgreSQL %d to %d"
                         % (major, min(PGAUDIT_RELEASES), max(PGAUDIT_RELEASES)))
-    missing = [library for library in preload_libraries if library not in (check.get("shared_preload_libraries")
-                                                                             or [])]
+    loaded = check.get("shared_preload_libraries") or []
+    missing = [library for library in preload_libraries if library not in loaded]
     if not missing:
         return problems
     raw = check.get("shared_preload_libraries_raw") or ""

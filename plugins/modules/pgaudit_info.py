@@ -95,7 +95,7 @@ shared_preload_libraries_raw:
   sample: "pg_stat_statements,pgaudit"
 pending_restart:
   description:
-    - Whether a changed C(shared_preload_libraries) waits for a server restart (C(pg_settings.pending_restart)):
+    - Whether a changed C(shared_preload_libraries) waits for a server restart (C(pg_settings.pending_restart)) -
       the configuration file was changed and reloaded, the running server still has the old list.
   returned: always
   type: bool
