@@ -19,7 +19,7 @@ version_added: 0.1.0
 description:
   - Creates a CloudWatch Logs log group when it is missing and sets its retention, or makes an
     existing group's retention the one asked for.
-  - This module cannot delete a log group, and it has no O(state). A log group of a database's
+  - This module cannot delete a log group, and it has no C(state) option. A log group of a database's
     postgresql log holds its audit events; taking a group away is left to a person.
   - The retention is checked against the values CloudWatch Logs accepts before any call is made.
     amazon.aws.cloudwatchlogs_log_group (10.x) does not know 2192, 2557, 2922 and 3288 days and
