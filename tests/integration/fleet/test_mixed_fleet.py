@@ -177,10 +177,18 @@ def test_a_self_managed_server_without_pgaudit_is_refused_with_the_fix_and_no_aw
     assert run.rc == 0, run.explain()
     result = run.result("preflight", fleet["hosts"]["self_managed"])
     [problem] = result["hosts"][fleet["hosts"]["self_managed"]]["problems"]
-    config_file = run.result("read", fleet["hosts"]["self_managed"])["servers"]["server"]["config_file"]
-    assert problem.startswith("pgaudit is not in shared_preload_libraries (it is 'pg_stat_statements'): set "
-                              "shared_preload_libraries = 'pg_stat_statements,pgaudit' in ")
-    assert problem.endswith(", then restart the server (a reload is not enough)") and config_file
+    read = run.result("read", fleet["hosts"]["self_managed"])["servers"]["server"]
+    assert problem.startswith("pgaudit is not in shared_preload_libraries (it is 'pg_stat_statements'): ")
+    # The fix goes where the server takes the setting from: the sandbox sets it with ALTER SYSTEM
+    # (postgresql.auto.conf), which a postgresql.conf line would not override.
+    if (read["preload_sourcefile"] or "").endswith("postgresql.auto.conf"):
+        assert problem.endswith("run ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements,pgaudit' "
+                                "(it is set by ALTER SYSTEM, which postgresql.conf does not override), then restart "
+                                "the server")
+    else:
+        where = f"{read['preload_sourcefile']} line {read['preload_sourceline']}"
+        assert problem.endswith(f"set shared_preload_libraries = 'pg_stat_statements,pgaudit' in {where}, then "
+                                "restart the server (a reload is not enough)")
     assert result["api_calls"] == {} and stats["reads"] == 0 and stats["writes"] == 0, stats["operations"]
 
 
