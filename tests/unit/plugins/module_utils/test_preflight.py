@@ -47,11 +47,12 @@ def test_versions_13_to_17_are_supported_and_say_their_family_and_pgaudit():
         assert preflight.cluster_problems("orders", cluster(EngineVersion=version), [instance()], True) == []
         found = preflight.summary(cluster(EngineVersion=version), [instance()])
         assert found["family"] == family
-        assert found["support"] == "%s, pgAudit %s, DAS" % (family, release)
-    assert preflight.summary(cluster(Engine="postgres", EngineVersion="16.3"), [])["support"] == "postgres16, pgAudit 16"
+        assert found["support"] == f"{family}, pgAudit {release}, DAS"
+    instance_summary = preflight.summary(cluster(Engine="postgres", EngineVersion="16.3"), [])
+    assert instance_summary["support"] == "postgres16, pgAudit 16"
     for version in ("12.19", "18.1", "11.9"):
         [problem] = preflight.cluster_problems("orders", cluster(EngineVersion=version), [instance()], False)
-        assert problem.startswith("engine version %s is not supported" % version)
+        assert problem.startswith(f"engine version {version} is not supported")
     # RDS for PostgreSQL has no activity streams.
     assert preflight.version_problems("postgres", "16.3", das_enabled=False) == []
     [das] = preflight.version_problems("postgres", "16.3", das_enabled=True)
