@@ -109,8 +109,8 @@ def rule_problems(variable: str, rules: Any) -> List[str]:
         names.append(name)
         unknown = sorted(str(key) for key in set(rule) - RULE_KEYS)
         if unknown:
-            problems.append("%s: unknown field(s) %s; allowed: %s" % (where, ", ".join(unknown),
-                                                                     ", ".join(sorted(RULE_KEYS))))
+            problems.append("%s: unknown field(s) %s; allowed: %s"
+                            % (where, ", ".join(unknown), ", ".join(sorted(RULE_KEYS))))
         for key in sorted(RULE_KEYS - set(["name"])):
             patterns = rule.get(key, [])
             patterns = [patterns] if isinstance(patterns, str) else patterns
