@@ -41,6 +41,16 @@ def test_bad_configurations_are_refused(bad):
         Settings().update(bad)
 
 
+def test_maintenance_window_is_immediate_unless_held():
+    settings = Settings()
+    assert settings.snapshot()["maintenance_window"] == "immediate" and not settings.holds_for_window()
+    assert settings.update({"maintenance_window": "hold"})["maintenance_window"] == "hold"
+    assert settings.holds_for_window()
+    with pytest.raises(ConfigError, match="maintenance_window"):
+        settings.update({"maintenance_window": "later", "throttle_rate": 0.5})
+    assert settings.holds_for_window() and settings.snapshot()["throttle_rate"] == 0
+
+
 def test_seeded_throttling_is_repeatable_and_limited_to_the_named_services():
     def run(settings):
         return [settings.should_throttle("rds") for _unused in range(200)]
