@@ -148,3 +148,25 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.2):
         time.sleep(interval)
         value = predicate()
     return value
+
+
+class Rival:
+    """A boto3 client whose ``before[operation]`` runs once, just before this run's first call of ``operation``:
+    a concurrent run (another job slice) acting between a module's read and its write, made deterministic."""
+
+    def __init__(self, client, before):
+        self._client, self._before, self.calls = client, dict(before), []
+
+    def __getattr__(self, name):
+        attribute = getattr(self._client, name)
+        if not callable(attribute) or name in ("get_paginator", "can_paginate"):
+            return attribute
+
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            rival = self._before.pop(name, None)
+            if rival:
+                rival()
+            return attribute(*args, **kwargs)
+
+        return call

@@ -10,32 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from harness import CHECKOUT, run_playbook
+from harness import CHECKOUT, Rival, run_playbook
 
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 
 from ansible_collections.dbaudit.postgresql.plugins.modules import kms_key_by_alias  # noqa: E402
-
-
-class Rival:
-    """The real client, with ``before[operation]`` run once just before this run's first call of ``operation``."""
-
-    def __init__(self, client, before):
-        self._client, self._before, self.calls = client, dict(before), []
-
-    def __getattr__(self, name):
-        attribute = getattr(self._client, name)
-        if not callable(attribute) or name in ("get_paginator", "can_paginate"):
-            return attribute
-
-        def call(*args, **kwargs):
-            self.calls.append(name)
-            rival = self._before.pop(name, None)
-            if rival:
-                rival()
-            return attribute(*args, **kwargs)
-
-        return call
 
 
 def params(alias: str, **overrides) -> dict:

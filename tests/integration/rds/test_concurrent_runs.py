@@ -9,36 +9,13 @@ from __future__ import annotations
 
 import sys
 
-from harness import CHECKOUT, wait_for
+from harness import CHECKOUT, Rival, wait_for
 from rds_readback import cluster_parameter, members
 
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 
 from ansible_collections.dbaudit.postgresql.plugins.modules import rds_parameter_group  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.modules import rds_reboot  # noqa: E402
-
-
-class Rival:
-    """The real client, with ``before[operation]`` run once just before this run's first call of ``operation``."""
-
-    def __init__(self, client, before):
-        self._client = client
-        self._before = dict(before)
-        self.calls = []
-
-    def __getattr__(self, name):
-        attribute = getattr(self._client, name)
-        if not callable(attribute) or name in ("get_paginator", "can_paginate"):
-            return attribute
-
-        def call(*args, **kwargs):
-            self.calls.append(name)
-            rival = self._before.pop(name, None)
-            if rival:
-                rival()
-            return attribute(*args, **kwargs)
-
-        return call
 
 
 def group_params(**overrides):
