@@ -10,6 +10,7 @@ streams and their KMS key, made by the das_alerting molecule scenario's prepare.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -163,13 +164,13 @@ def test_das_policies_least_privilege(das, sandbox_env):
     assert_least_privilege(function_statements + firehose_statements)
     assert instance_profiles(iam, das["function"]) == [] and instance_profiles(iam, das["firehose_role"]) == []
     by_sid = {s["Sid"]: s for s in function_statements}
-    rds = boto(sandbox_env, "rds")
-    described = [rds.describe_db_clusters(DBClusterIdentifier=c)["DBClusters"][0] for c in das["clusters"]]
-    assert sorted(as_list(by_sid["ReadActivityStreams"]["Resource"])) == sorted(
-        f"arn:aws:kinesis:{das['region']}:{das['account']}:stream/{c['ActivityStreamKinesisStreamName']}"
-        for c in described)
-    pinned = by_sid["DecryptActivityDataKeys"]["Condition"]["StringEquals"]["kms:EncryptionContext:aws:rds:dbc-id"]
-    assert sorted(as_list(pinned)) == sorted(c["DbClusterResourceId"] for c in described)
+    # No cluster named: every activity stream of the account and region, and kms:Decrypt only of data keys RDS made
+    # for a cluster's activity stream, so the policy does not grow with the fleet (IAM: 10,240 characters).
+    assert by_sid["ReadActivityStreams"]["Resource"] == \
+        f"arn:aws:kinesis:{das['region']}:{das['account']}:stream/aws-rds-das-*"
+    assert by_sid["DecryptActivityDataKeys"]["Resource"] == f"arn:aws:kms:{das['region']}:{das['account']}:key/*"
+    assert by_sid["DecryptActivityDataKeys"]["Condition"] == {
+        "Null": {"kms:EncryptionContext:aws:rds:dbc-id": "false"}}
     assert by_sid["DeliverEvents"]["Resource"] == \
         f"arn:aws:firehose:{das['region']}:{das['account']}:deliverystream/{das['delivery']}"
     assert by_sid["PublishAlerts"]["Resource"] == das["topic_arn"]
@@ -218,6 +219,7 @@ def pga(sandbox_env, tmp_path_factory):
                 logGroupNamePrefix=f"/aws/rds/cluster/{clusters[1]}/postgresql")["logGroups"]),
         }
 
+    names["inventory"] = inventory
     names["runs"] = run_four_times(role_playbook("pgaudit_alerting"), inventory, sandbox_env, snapshot)
     return names
 
@@ -261,6 +263,26 @@ def test_pgaudit_policies_least_privilege(pga, sandbox_env):
                        "sns:Publish"]
     publish = next(s for s in statements if "sns:Publish" in as_list(s["Action"]))
     assert publish["Resource"] == pga["topic_arn"]
+
+
+def test_pgaudit_one_invoke_permission_for_the_rds_log_groups_replaces_those_per_cluster(pga, sandbox_env):
+    # Earlier versions added one permission per log group (about 430 bytes each; Lambda's policy holds 20 KB, so
+    # 44-50 clusters): a run removes them, leaving the one that covers every RDS log group of the account.
+    lam = boto(sandbox_env, "lambda")
+    old_ids = [f"logs-cluster-{cluster}" for cluster in pga["clusters"]] + ["logs-instance-legacy-db"]
+    for sid in old_ids:
+        target, name = sid.split("-", 2)[1:]
+        lam.add_permission(FunctionName=pga["function"], StatementId=sid, Action="lambda:InvokeFunction",
+                           Principal="logs.amazonaws.com", SourceAccount=pga["account"],
+                           SourceArn=f"arn:aws:logs:{pga['region']}:{pga['account']}:log-group:/aws/rds/{target}/"
+                                     f"{name}/postgresql:*")
+    migrated = run_playbook(role_playbook("pgaudit_alerting"), sandbox_env, inventory=pga["inventory"])
+    assert migrated.rc == 0, migrated.explain()
+    removed = migrated.result("Per-log-group permissions of earlier versions removed", pga["clusters"][0])
+    assert sorted(r["item"] for r in removed["results"] if r["changed"]) == sorted(old_ids)
+    statements = json.loads(lam.get_policy(FunctionName=pga["function"])["Policy"])["Statement"]
+    assert [(s["Sid"], s["Condition"]["ArnLike"]["AWS:SourceArn"]) for s in statements] == [
+        ("logs-rds-log-groups", f"arn:aws:logs:{pga['region']}:{pga['account']}:log-group:/aws/rds/*")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,44 +338,17 @@ def test_mapping_module_updates_in_place_and_refuses_bad_ranges(das, sandbox_env
     run_playbook(MAPPING_TASK, sandbox_env, extra_vars=base)
 
 
-def decrypt_policy_scope(iam, function: str) -> tuple[list, list, list]:
-    """The streams, keys and cluster resource ids the das_decrypt function's policy names."""
-    by_sid = {s["Sid"]: s for s in inline_policy_statements(iam, function)}
-    read, decrypt = by_sid["ReadActivityStreams"], by_sid["DecryptActivityDataKeys"]
-    ids = decrypt["Condition"]["StringEquals"]["kms:EncryptionContext:aws:rds:dbc-id"]
-    return sorted(as_list(read["Resource"])), sorted(as_list(decrypt["Resource"])), sorted(as_list(ids))
-
-
-def test_das_run_over_part_of_the_fleet_keeps_the_other_clusters_streams(das, sandbox_env):
-    # A DBA's `--limit one-cluster` (or a host enable_audit's preflight left out) must not take the other
-    # clusters' streams and data keys out of the shared function's policy; pruning is asked for explicitly.
-    # Runs last in this module: it changes the policy the tests above read.
-    iam, rds = boto(sandbox_env, "iam"), boto(sandbox_env, "rds")
-    described = {c: rds.describe_db_clusters(DBClusterIdentifier=c)["DBClusters"][0] for c in das["clusters"]}
-    stream = {c: f"arn:aws:kinesis:{das['region']}:{das['account']}:stream/{d['ActivityStreamKinesisStreamName']}"
-              for c, d in described.items()}
-    key = {c: f"arn:aws:kms:{das['region']}:{das['account']}:key/{d['ActivityStreamKmsKeyId']}"
-           for c, d in described.items()}
-    whole_fleet = decrypt_policy_scope(iam, das["function"])
-    assert whole_fleet == (sorted(stream.values()), sorted(set(key.values())),
-                           sorted(d["DbClusterResourceId"] for d in described.values()))
-
+def test_das_run_over_part_of_the_fleet_leaves_the_policy_as_it_is(das, sandbox_env):
+    # A DBA's `--limit one-cluster` (or one AWX job slice) writes the same decrypt policy as a run over the whole
+    # fleet: it names no cluster, so nothing of the others' can be dropped. dbaudit_das_alerting_prune_clusters is
+    # deprecated: accepted (as a string too, as -e passes it), said to have no effect.
+    iam = boto(sandbox_env, "iam")
+    whole_fleet = inline_policy_statements(iam, das["function"])
     last = das["clusters"][1]
     limited = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=das["inventory"],
-                           args=["--limit", last])
+                           args=["--limit", last, "-e", "dbaudit_das_alerting_prune_clusters=true"])
     assert limited.rc == 0, limited.explain()
     assert limited.changed(last) == 0
-    assert decrypt_policy_scope(iam, das["function"]) == whole_fleet
-    # -e key=value and AWX surveys pass strings: "false" must keep the others too (`not "false"` is False).
-    for value in ("false", "no", "0"):
-        kept = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=das["inventory"],
-                            args=["--limit", last, "-e", f"dbaudit_das_alerting_prune_clusters={value}"])
-        assert kept.rc == 0, kept.explain()
-        assert kept.changed(last) == 0, value
-        assert decrypt_policy_scope(iam, das["function"]) == whole_fleet, value
-
-    pruned = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=das["inventory"],
-                          args=["--limit", last, "-e", "dbaudit_das_alerting_prune_clusters=true"])
-    assert pruned.rc == 0, pruned.explain()
-    assert decrypt_policy_scope(iam, das["function"]) == (
-        [stream[last]], [key[last]], [described[last]["DbClusterResourceId"]])
+    said = limited.result("Deprecated dbaudit_das_alerting_prune_clusters has no effect", last)["msg"]
+    assert "deprecated and has no effect" in said
+    assert inline_policy_statements(iam, das["function"]) == whole_fleet
