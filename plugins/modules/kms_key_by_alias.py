@@ -22,7 +22,7 @@ description:
     C(CreateAlias) succeeds. The run that loses adopts the key the alias names and schedules its own new key for
     deletion after O(pending_window_days), so no key is left behind without an alias. M(amazon.aws.kms_key) fails
     there and leaves its key behind.
-  - Only what the collection needs: symmetric C(ENCRYPT_DECRYPT) keys, state present. Use M(amazon.aws.kms_key)
+  - Only what the collection needs, symmetric C(ENCRYPT_DECRYPT) keys and state present. Use M(amazon.aws.kms_key)
     for grants, tags, multi-Region keys or deletion.
 author:
   - dbaudit.postgresql maintainers (@dbaudit)
