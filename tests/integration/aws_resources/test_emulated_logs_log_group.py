@@ -132,7 +132,7 @@ def test_every_accepted_retention_keeps_the_group_and_its_events(playbook, logs,
 
 @pytest.mark.parametrize("bad", [-5, 42, 0, "abc"])
 def test_a_retention_aws_refuses_is_refused_before_any_write(playbook, logs, endpoint, group_with_events,
-                                                              unique_name, bad):
+                                                             unique_name, bad):
     group = group_with_events
     logs.put_retention_policy(logGroupName=group, retentionInDays=90)
     missing = f"/aws/rds/cluster/{unique_name('c')}/postgresql"
@@ -154,7 +154,7 @@ def test_never_expire_and_keep_existing_retention(playbook, logs, endpoint, grou
 
     # An existing group's retention is left alone when asked to, whatever the retention given.
     run, writes = writes_during(endpoint, lambda: playbook(ONE, extra_vars={"group": group, "retention": 365,
-                                                                             "keep": True}))
+                                                                            "keep": True}))
     assert run.result("group")["changed"] is False, run.explain()
     assert run.result("group")["existed"] is True
     assert writes == {}
@@ -163,7 +163,7 @@ def test_never_expire_and_keep_existing_retention(playbook, logs, endpoint, grou
     # A missing one is created with it (check mode first: nothing created).
     missing = f"/aws/lambda/{unique_name('f')}"
     run, writes = writes_during(endpoint, lambda: playbook(ONE, extra_vars={"group": missing, "retention": 365,
-                                                                             "keep": True}, check=True))
+                                                                            "keep": True}, check=True))
     assert run.result("group")["changed"] is True, run.explain()
     assert run.result("group")["existed"] is False
     assert writes == {} and describe(logs, missing) is None
@@ -177,7 +177,7 @@ def test_never_expire_and_keep_existing_retention(playbook, logs, endpoint, grou
     # Never expire removes the retention policy, keeps the events; twice changes once.
     for expected_changed in (True, False):
         run, writes = writes_during(endpoint, lambda: playbook(ONE, extra_vars={"group": group,
-                                                                                 "never_expire": True}))
+                                                                                "never_expire": True}))
         assert run.result("group")["changed"] is expected_changed, run.explain()
         assert writes == ({"logs:DeleteRetentionPolicy": 1} if expected_changed else {})
     assert describe(logs, group).get("retentionInDays") is None

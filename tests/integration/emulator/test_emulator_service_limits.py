@@ -39,7 +39,8 @@ def test_role_inline_policies_over_10240_characters_are_refused(aws_client, uniq
     assert message == f"Maximum policy size of 10240 bytes exceeded for role {role}"
 
     # All inline policies of the role count together; replacing a policy counts only its new version.
-    code, _, _ = error_of(iam.put_role_policy, RoleName=role, PolicyName="more", PolicyDocument=stream_policy(60))
+    code, _status, _message = error_of(iam.put_role_policy, RoleName=role, PolicyName="more",
+                                       PolicyDocument=stream_policy(60))
     assert code == "LimitExceeded"
     iam.put_role_policy(RoleName=role, PolicyName="streams", PolicyDocument=stream_policy(10))
     iam.put_role_policy(RoleName=role, PolicyName="more", PolicyDocument=stream_policy(60))
@@ -94,8 +95,8 @@ def test_two_subscription_filters_per_log_group_and_either_can_be_updated(aws_cl
         logs.put_subscription_filter(logGroupName=group, filterName=name, filterPattern="",
                                      destinationArn=destination, roleArn=role)
 
-    code, status, _ = error_of(logs.put_subscription_filter, logGroupName=group, filterName="third",
-                               filterPattern="", destinationArn=destination, roleArn=role)
+    code, status, _message = error_of(logs.put_subscription_filter, logGroupName=group, filterName="third",
+                                      filterPattern="", destinationArn=destination, roleArn=role)
     assert (code, status) == ("LimitExceededException", 400)
 
     logs.put_subscription_filter(logGroupName=group, filterName="second", filterPattern="AUDIT",

@@ -17,7 +17,7 @@ ROUNDS = 25
 @pytest.fixture
 def clusters(aws_client, unique_name):
     rds = aws_client("rds")
-    names = [unique_name("load-") for _ in range(6)]
+    names = [unique_name("load-") for _number in range(6)]
     for name in names:
         rds.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion="15.4",
                               MasterUsername="postgres", MasterUserPassword="not-used-here")
@@ -57,7 +57,7 @@ def test_a_failure_inside_moto_is_an_aws_error_not_an_html_page(sandbox_env):
     # A query request moto cannot parse (MaxRecords that is not a number) makes its RDS handler raise.
     aws = sandbox_env["aws"]
     response = requests.post(aws["endpoint_url"], data={"Action": "DescribeDBClusters", "Version": "2014-10-31",
-                                                         "MaxRecords": "not-a-number"},
+                                                        "MaxRecords": "not-a-number"},
                              headers={"Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/rds/"
                                                        "aws4_request, SignedHeaders=host, Signature=0"},
                              timeout=30)

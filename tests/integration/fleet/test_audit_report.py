@@ -126,7 +126,7 @@ def test_a_misspelled_profile_is_drift_never_compliance(fleet, sandbox_env, tmp_
 
 
 def test_shared_preload_libraries_of_a_group_that_sets_none_is_the_engine_default(fleet, sandbox_env, tmp_path,
-                                                                                    emulator_config, unique_name):
+                                                                                  emulator_config, unique_name):
     """A cluster on the default group (it sets no shared_preload_libraries) shows what the engine preloads
     (the catalog's default, pg_stat_statements), read once per family; not []."""
     fresh = [unique_name("rep-def-"), unique_name("rep-def-")]

@@ -15,7 +15,7 @@ VERSIONS = {"13.12": ("aurora-postgresql13", "1.5"), "16.2": ("aurora-postgresql
 
 
 def test_clusters_of_13_16_and_17_get_a_group_of_their_own_family(sandbox_env, aws_client, tmp_path, unique_name,
-                                                                   pg_connect):
+                                                                  pg_connect):
     rds = aws_client("rds")
     names = {version: unique_name(f"pg{version.split('.')[0]}-") for version in VERSIONS}
     old = unique_name("pg12-")

@@ -128,7 +128,8 @@ def host_name(position, row):
 
 @pytest.fixture(scope="module")
 def enable_run(sandbox_env, rds, admin, tmp_path_factory):
-    hosts = {host_name(position, row): variables for position, (row, (variables, _, _)) in enumerate(ROWS.items())}
+    hosts = {host_name(position, row): variables
+             for position, (row, (variables, _variable, _text)) in enumerate(ROWS.items())}
     # A host with nothing wrong between the canary and the later typo: it passes, and still nothing is changed.
     good = host_name(1, "good")
     hosts[good] = policy("baseline")
@@ -156,7 +157,7 @@ def test_refused_in_preflight_naming_variable_and_host(enable_run, row):
     run, counted, good, clusters_unchanged = enable_run
     position = list(ROWS).index(row)
     host = host_name(position, row)
-    _, variable, text = ROWS[row]
+    _variables, variable, text = ROWS[row]
 
     assert run.rc != 0
     preflight = run_once_result(run, PREFLIGHT)
@@ -173,7 +174,7 @@ def test_refused_in_preflight_naming_variable_and_host(enable_run, row):
 
 
 def test_every_row_reported_at_once_and_the_good_host_passes(enable_run):
-    run, _, good, _ = enable_run
+    run, _counted, good, _unchanged = enable_run
     preflight = run_once_result(run, PREFLIGHT)
     assert preflight["hosts"][good]["problems"] == []
     assert len(preflight["failing_hosts"]) == len(ROWS)
@@ -234,7 +235,7 @@ ROLE_PLAY = """
 @pytest.fixture(scope="module")
 def roles_alone_run(sandbox_env, admin, tmp_path_factory):
     hosts = {f"iv{SUFFIX}-alone-{role}": dict(variables, role_under_test=role)
-             for role, (variables, _) in ROLE_ALONE.items()}
+             for role, (variables, _variable) in ROLE_ALONE.items()}
     inventory = tmp_path_factory.mktemp("alone") / "inventory.yml"
     write_inventory(inventory, sandbox_env, hosts)
     with Counted(sandbox_env, admin) as counted:
@@ -246,7 +247,7 @@ def roles_alone_run(sandbox_env, admin, tmp_path_factory):
 def test_each_role_on_its_own_refuses_in_its_first_task(roles_alone_run, role):
     run, counted = roles_alone_run
     host = f"iv{SUFFIX}-alone-{role}"
-    _, variable = ROLE_ALONE[role]
+    _variables, variable = ROLE_ALONE[role]
     assert run.rc != 0
     failed = [(t["task"]["name"], r["msg"]) for t in run.tasks() for h, r in t["hosts"].items()
               if h == host and r.get("failed")]

@@ -134,7 +134,7 @@ _WORDS = ["select", "from", "where", "t", "col_a", "keys", "primary_key", "token
 
 
 def _random_content(rng: random.Random, extra: str = "") -> str:
-    return "".join(rng.choice(_SAFE + extra) for _ in range(rng.randint(0, 12)))
+    return "".join(rng.choice(_SAFE + extra) for _number in range(rng.randint(0, 12)))
 
 
 def _random_fragment(rng: random.Random) -> str:
@@ -164,8 +164,8 @@ def _random_fragment(rng: random.Random) -> str:
 
 def test_random_sql_without_secrets_is_unchanged():
     rng = random.Random(17)
-    for _ in range(500):
-        statement = " ".join(_random_fragment(rng) for _ in range(rng.randint(1, 20)))
+    for _round in range(500):
+        statement = " ".join(_random_fragment(rng) for _number in range(rng.randint(1, 20)))
         assert redact_sql(statement) == statement, statement
 
 

@@ -109,8 +109,8 @@ def test_unicode_escape_character_and_raw_spans():
 def test_tokens_cover_the_text_with_only_whitespace_between():
     rng = random.Random(5)
     alphabet = "ab$1'\"-/*\\ \n\t;:=&Ue().x"
-    for _ in range(2000):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+    for _round in range(2000):
+        text = "".join(rng.choice(alphabet) for _number in range(rng.randint(0, 30)))
         for standard in (True, False):
             position = 0
             for token in tokenize(text, standard_conforming_strings=standard):
