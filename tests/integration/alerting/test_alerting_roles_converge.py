@@ -278,7 +278,8 @@ def test_pgaudit_one_invoke_permission_for_the_rds_log_groups_replaces_those_per
                                      f"{name}/postgresql:*")
     migrated = run_playbook(role_playbook("pgaudit_alerting"), sandbox_env, inventory=pga["inventory"])
     assert migrated.rc == 0, migrated.explain()
-    removed = migrated.result("Per-log-group permissions of earlier versions removed", pga["clusters"][0])
+    task = "dbaudit.postgresql.pgaudit_alerting : Per-log-group permissions of earlier versions removed"
+    removed = migrated.result(task, pga["clusters"][0])
     assert sorted(r["item"] for r in removed["results"] if r["changed"]) == sorted(old_ids)
     statements = json.loads(lam.get_policy(FunctionName=pga["function"])["Policy"])["Statement"]
     assert [(s["Sid"], s["Condition"]["ArnLike"]["AWS:SourceArn"]) for s in statements] == [
@@ -349,6 +350,7 @@ def test_das_run_over_part_of_the_fleet_leaves_the_policy_as_it_is(das, sandbox_
                            args=["--limit", last, "-e", "dbaudit_das_alerting_prune_clusters=true"])
     assert limited.rc == 0, limited.explain()
     assert limited.changed(last) == 0
-    said = limited.result("Deprecated dbaudit_das_alerting_prune_clusters has no effect", last)["msg"]
+    task = "dbaudit.postgresql.das_alerting : Deprecated dbaudit_das_alerting_prune_clusters has no effect"
+    said = limited.result(task, last)["msg"]
     assert "deprecated and has no effect" in said
     assert inline_policy_statements(iam, das["function"]) == whole_fleet
