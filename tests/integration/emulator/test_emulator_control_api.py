@@ -30,7 +30,8 @@ def client(sandbox_env, service, config=None):
 
 def test_config_reads_back_and_refuses_bad_values(endpoint, emulator_config):
     current = control(endpoint)
-    assert set(current) == {"throttle_rate", "throttle_services", "delays", "seed", "stats"}
+    assert set(current) == {"throttle_rate", "throttle_services", "delays", "seed", "stats", "maintenance_window"}
+    assert current["maintenance_window"] == "immediate"
     assert set(current["delays"]) == {"activity_stream", "reboot", "parameter_apply"}
 
     changed = emulator_config({"delays": {"reboot": 0.5}, "throttle_services": ["rds", "kinesis"], "seed": 3})
@@ -39,7 +40,7 @@ def test_config_reads_back_and_refuses_bad_values(endpoint, emulator_config):
     assert (changed["throttle_services"], changed["seed"]) == (["rds", "kinesis"], 3)
 
     for bad in ({"throttle_rate": 1.5}, {"throttle_rate": "high"}, {"delays": {"coffee": 1}}, {"nonsense": 1},
-                {"throttle_services": "rds"}, {"seed": 1.5}):
+                {"throttle_services": "rds"}, {"seed": 1.5}, {"maintenance_window": "sometimes"}):
         request = urllib.request.Request(f"{endpoint}/dbaudit-api/config",  # noqa: S310 - loopback emulator
                                          data=json.dumps(bad).encode(), method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
