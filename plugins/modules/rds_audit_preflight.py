@@ -275,6 +275,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan im
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import shared_group_plan
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import shared_group_problem
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import wave_problems
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import is_default_group
 
 TARGET_SPEC = dict(
     host=dict(type="str", required=True),
@@ -345,7 +346,11 @@ def read_shared_groups(rds, targets, resources, disabling, calls, kind):
     scope, engine, by_group = GROUP_SCOPES[kind]
     targets = [t for t in targets if t["kind"] == kind]
     groups = set(written_group(t, resources.get(t["cluster_identifier"]), disabling) for t in targets) - set([None])
-    if not groups:
+    # A copy of a default.* group made for one cluster (<cluster>-dbaudit) is its own: only a custom group the
+    # resource uses, or one named by parameter_group_name, can be shared, and only then is the account read.
+    if not any(t["parameter_group_name"]
+               or not is_default_group(current_group(t, resources[t["cluster_identifier"]]) or "default.")
+               for t in targets if resources.get(t["cluster_identifier"]) is not None):
         return {}, {}
     in_use = by_group(rds, engine, calls=calls)
     would_change = {}
