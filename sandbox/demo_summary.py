@@ -6,7 +6,7 @@ import sys
 
 import boto3
 
-from . import state
+from . import aws_reads, state
 
 
 def _client(env: dict, service: str):
@@ -27,10 +27,11 @@ def preload_libraries(rds, group: str) -> str:
 def main() -> int:
     env = state.read_json(state.env_file(state.DEFAULT_NAME))
     rds, kinesis = _client(env, "rds"), _client(env, "kinesis")
-    streams = set(kinesis.list_streams().get("StreamNames", []))
+    streams = set(aws_reads.kinesis_stream_names(kinesis))
     rows = [("cluster", "parameter group", "shared_preload_libraries", "members in-sync", "log export",
              "activity stream")]
-    for cluster in sorted(rds.describe_db_clusters()["DBClusters"], key=lambda c: c["DBClusterIdentifier"]):
+    clusters = [c for page in rds.get_paginator("describe_db_clusters").paginate() for c in page["DBClusters"]]
+    for cluster in sorted(clusters, key=lambda c: c["DBClusterIdentifier"]):
         if not cluster["DBClusterIdentifier"].startswith("demo-cluster-"):
             continue
         group = cluster["DBClusterParameterGroup"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from emulator_testing import describe_cluster, error_of, wait_until
 
+from sandbox import aws_reads
+
 
 @pytest.fixture
 def kms_key(aws_client, unique_name):
@@ -28,7 +30,7 @@ def stream_fields(rds, cluster_id):
 
 
 def stream_names(aws_client):
-    return aws_client("kinesis").list_streams()["StreamNames"]
+    return aws_reads.kinesis_stream_names(aws_client("kinesis"))
 
 
 @pytest.mark.parametrize("key_form", [0, 1, 2, 3], ids=["key-id", "key-arn", "alias", "alias-arn"])

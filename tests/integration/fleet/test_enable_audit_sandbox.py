@@ -6,6 +6,7 @@ import shutil
 
 from harness import CHECKOUT, run_playbook, wait_for
 
+from sandbox import aws_reads
 from sandbox.demo_activity import delivered_events
 from sandbox.inbox import read_messages
 
@@ -44,7 +45,7 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
         assert {m["DBClusterParameterGroupStatus"] for m in cluster["DBClusterMembers"]} == {"in-sync"}
         assert cluster["EnabledCloudwatchLogsExports"] == ["postgresql"]
         assert cluster["ActivityStreamStatus"] == "started"
-        assert cluster["ActivityStreamKinesisStreamName"] in aws_client("kinesis").list_streams()["StreamNames"]
+        assert cluster["ActivityStreamKinesisStreamName"] in aws_reads.kinesis_stream_names(aws_client("kinesis"))
 
     groups = aws_client("logs").describe_log_groups(logGroupNamePrefix="/aws/rds/cluster/demo-cluster-")["logGroups"]
     assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {

@@ -8,6 +8,8 @@ import contextlib
 
 import pytest
 
+from sandbox import aws_reads
+
 PLAY = """
 - hosts: localhost
   gather_facts: false
@@ -28,7 +30,7 @@ def stream_state(rds, cluster_id):
 
 
 def das_streams(aws_client):
-    return [name for name in aws_client("kinesis").list_streams()["StreamNames"] if name.startswith("aws-rds-das-")]
+    return [name for name in aws_reads.kinesis_stream_names(aws_client("kinesis")) if name.startswith("aws-rds-das-")]
 
 
 def refused(run, *fragments):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from rds_readback import cluster_parameter, members
 
+from sandbox import aws_reads
+
 START = """
 - hosts: localhost
   gather_facts: false
@@ -148,7 +150,7 @@ def check_stopped(playbook, rds, aws_client, names, stream, after_playbook=None)
     assert not stop.result("stop again")["changed"]
     described = rds.describe_db_clusters(DBClusterIdentifier=names["cluster"])["DBClusters"][0]
     assert described["ActivityStreamStatus"] == "stopped"
-    streams = aws_client("kinesis").list_streams()["StreamNames"]
+    streams = aws_reads.kinesis_stream_names(aws_client("kinesis"))
     assert stream["kinesis_stream_name"] not in streams
 
 
