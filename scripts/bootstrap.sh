@@ -21,17 +21,17 @@ if [ ! -e /usr/lib/postgresql/15/lib/pgaudit.so ] || [ ! -x /usr/lib/postgresql/
   fi
 fi
 
-# 2. The virtualenv with pinned dependencies; reinstalled only when requirements.txt changes.
+# 2. The virtualenv with pinned dependencies; reinstalled only when requirements-dev.txt changes.
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   "$PYTHON" -m venv .venv
 fi
-WANT="$(sha256sum requirements.txt | cut -d' ' -f1)"
+WANT="$(sha256sum requirements-dev.txt | cut -d' ' -f1)"
 HAVE="$(cat .venv/.requirements.sha256 2>/dev/null || true)"
 if [ "$WANT" != "$HAVE" ]; then
-  say "installing Python dependencies (requirements.txt)"
+  say "installing Python dependencies (requirements-dev.txt)"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
   echo "$WANT" > .venv/.requirements.sha256
 fi
 
