@@ -3,8 +3,10 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 SANDBOX ?= default
+# Architectures of the Lambda zips shipped in the tarball (arm64 needs its wheels from PyPI once).
+LAMBDA_ARCHITECTURES ?= x86_64
 
-.PHONY: help bootstrap sandbox-up sandbox-down sandbox-status demo test lint ruff sanity ansible-lint unit integration build changelog clean
+.PHONY: help bootstrap sandbox-up sandbox-down sandbox-status demo test lint ruff sanity ansible-lint unit integration lambda-zips build changelog clean
 
 help:
 	@echo "make demo      - set up, start the sandbox, run enable_audit on it and show the result"
@@ -47,7 +49,12 @@ unit:
 integration:
 	@$(BIN)/python -m pytest -q tests/integration
 
-build:
+# The Lambda zips are built once, here, and shipped in the tarball (roles/alerting_common/files/lambda/):
+# the roles deploy them and never build at run time.
+lambda-zips:
+	@$(BIN)/python lambdas/build_zips.py $(foreach arch,$(LAMBDA_ARCHITECTURES),--arch $(arch))
+
+build: lambda-zips
 	@$(BIN)/ansible-galaxy collection build --force --output-path build/
 
 clean:

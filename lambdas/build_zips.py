@@ -1,7 +1,11 @@
-"""Build the Lambda deployment zips: ``build/lambda/<function>-<runtime>-<arch>.zip``.
+"""Build the Lambda deployment zips the collection ships:
+``roles/alerting_common/files/lambda/<function>-<runtime>-<arch>.zip``.
 
-    python lambdas/build_zips.py [--function das_decrypt] [--arch x86_64|arm64] [--runtime python3.12]
-                                    [--wheel-dir DIR] [--out build/lambda]
+    python lambdas/build_zips.py [--function das_decrypt] [--arch x86_64|arm64 ...] [--runtime python3.12]
+                                    [--wheel-dir DIR] [--out DIR]
+
+They are built once, before ``ansible-galaxy collection build`` (``make build``; ``scripts/bootstrap.sh`` for
+a checkout), and shipped in the tarball: the alerting roles deploy them as they are and never build at run time.
 
 Each zip holds the function's package (``lambdas/<function>/``, handler ``<function>.handler.handler``),
 the shared ``dbaudit_alerts`` package (``lambdas/common/``) and the function's pinned runtime
@@ -10,8 +14,9 @@ dependencies (``lambdas/<function>/requirements.txt``).
 Dependencies are binary wheels for the *target* (``pip download --platform manylinux..._<arch>
 --python-version 3.12 --implementation cp --only-binary=:all:``), never the build machine's, so
 cryptography's compiled parts match Lambda. Wheels are downloaded once into
-``.cache/lambda-wheels/<runtime>-<arch>/`` and installed from there with ``--no-index``; give
-``--wheel-dir`` to build from wheels you already have, without the network. They are installed
+``.cache/lambda-wheels/<runtime>-<arch>/`` (skipped when every pinned wheel is already there, so a rebuild
+needs no network) and installed from there with ``--no-index``; give ``--wheel-dir`` to build from wheels you
+already have, without the network. They are installed
 with ``--no-deps`` from a fully pinned list: boto3 and botocore (which aws-encryption-sdk
 declares) are left out because the Lambda runtime provides them, and a dependency the list does
 not name cannot slip in. The build fails if one of the runtime-provided packages appears anyway.
@@ -20,7 +25,8 @@ Zips are deterministic: entries sorted, every timestamp 1980-01-01 00:00:00, eve
 0644, no directories entries, no ``__pycache__``/``.pyc``, fixed compression level. The same
 inputs (sources, wheels, Python's zlib) give the same bytes, so the printed CodeSha256 (base64
 SHA-256, what Lambda reports) is unchanged when nothing changed and a redeploy is a no-op.
-``manifest.json`` beside the zips records each zip's CodeSha256.
+``manifest.json`` beside the zips records each zip's CodeSha256 (base64) and SHA-256 (hex), and
+``SHA256SUMS`` the same digests in ``sha256sum -c`` form.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import argparse
 import base64
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +45,9 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 LAMBDAS = CHECKOUT / "lambdas"
+# Where the roles look for the zips (roles/alerting_common/tasks/function.yml): a role's own files travel with it
+# into the tarball and resolve from role_path wherever the collection is installed.
+SHIPPED_ZIPS = CHECKOUT / "roles" / "alerting_common" / "files" / "lambda"
 SHARED_ROOT = LAMBDAS / "common"
 SHARED_PACKAGES = ("dbaudit_alerts",)
 FUNCTIONS = ("das_decrypt", "audit_alert")
@@ -81,9 +91,30 @@ def _run(command: list[str]) -> None:
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(command)}\n{proc.stderr[-3000:]}")
 
 
+def _wheel_name(name: str) -> str:
+    """A distribution name as wheel file names spell it (PEP 427: runs of -_. become _)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def pinned_wheels_present(requirements: Path, wheel_dir: Path) -> bool:
+    """Every requirement is pinned (``name==version``) and a wheel of that version is in ``wheel_dir``."""
+    have = {"-".join(_wheel_name(part) for part in path.name.split("-")[:2]) for path in wheel_dir.glob("*.whl")}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, pinned, version = line.partition("==")
+        if not pinned or f"{_wheel_name(name.strip())}-{_wheel_name(version.strip())}" not in have:
+            return False
+    return True
+
+
 def download_wheels(requirements: Path, runtime: str, arch: str, wheel_dir: Path, cache_dir: Path) -> None:
-    """Fetch the target's binary wheels into ``wheel_dir`` (pip's HTTP cache under ``cache_dir``)."""
+    """Fetch the target's binary wheels into ``wheel_dir`` (pip's HTTP cache under ``cache_dir``), unless every
+    pinned wheel is there already."""
     wheel_dir.mkdir(parents=True, exist_ok=True)
+    if pinned_wheels_present(requirements, wheel_dir):
+        return
     _run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet", "--cache-dir",
           str(cache_dir), "--dest", str(wheel_dir), "-r", str(requirements), *_pip_target_options(runtime, arch)])
 
@@ -169,13 +200,17 @@ def build_function(function: str, runtime: str, arch: str, out_dir: Path, *, whe
 
 
 def write_manifest(results: list[BuildResult], out_dir: Path) -> Path:
+    """``manifest.json`` and ``SHA256SUMS`` of the zips in ``out_dir`` (entries of zips built earlier are kept)."""
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
     for result in results:
         manifest[result.path.name] = {"function": result.function, "handler": f"{result.function}.handler.handler",
                                       "code_sha256": result.code_sha256, "sha256": result.sha256_hex,
                                       "size": result.size}
+    manifest = {name: entry for name, entry in manifest.items() if (out_dir / name).is_file()}
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (out_dir / "SHA256SUMS").write_text("".join(f"{manifest[name]['sha256']}  {name}\n" for name in sorted(manifest)),
+                                        encoding="utf-8")
     return manifest_path
 
 
@@ -183,18 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build deterministic Lambda deployment zips.")
     parser.add_argument("--function", action="append", choices=FUNCTIONS, help="default: all functions")
     parser.add_argument("--runtime", default="python3.12", choices=sorted(RUNTIMES))
-    parser.add_argument("--arch", default="x86_64", choices=sorted(ARCHITECTURES))
-    parser.add_argument("--out", type=Path, default=CHECKOUT / "build" / "lambda")
+    parser.add_argument("--arch", action="append", choices=sorted(ARCHITECTURES), help="default: x86_64")
+    parser.add_argument("--out", type=Path, default=SHIPPED_ZIPS)
     parser.add_argument("--wheel-dir", type=Path, help="build offline from the wheels in this directory")
     args = parser.parse_args(argv)
     results = []
-    for function in args.function or FUNCTIONS:
-        result = build_function(function, args.runtime, args.arch, args.out, wheel_dir=args.wheel_dir,
-                                download=args.wheel_dir is None)
-        results.append(result)
-        print(f"{result.path.relative_to(CHECKOUT) if result.path.is_relative_to(CHECKOUT) else result.path}: "
-              f"CodeSha256={result.code_sha256} sha256={result.sha256_hex} size={result.size} "
-              f"entries={result.entries} handler={function}.handler.handler")
+    for arch in args.arch or ["x86_64"]:
+        for function in args.function or FUNCTIONS:
+            result = build_function(function, args.runtime, arch, args.out, wheel_dir=args.wheel_dir,
+                                    download=args.wheel_dir is None)
+            results.append(result)
+            print(f"{result.path.relative_to(CHECKOUT) if result.path.is_relative_to(CHECKOUT) else result.path}: "
+                  f"CodeSha256={result.code_sha256} sha256={result.sha256_hex} size={result.size} "
+                  f"entries={result.entries} handler={result.function}.handler.handler")
     write_manifest(results, args.out)
     return 0
 

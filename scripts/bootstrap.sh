@@ -39,5 +39,11 @@ fi
 mkdir -p .venv/collections/ansible_collections/dbaudit
 ln -sfn "$CHECKOUT" .venv/collections/ansible_collections/dbaudit/postgresql
 
+# 4. The Lambda zips the alerting roles deploy (roles/alerting_common/files/lambda/): built here, never at run
+# time. das_decrypt's wheels come from PyPI the first time only; a rebuild with them present is offline and
+# gives the same bytes.
+say "building the Lambda zips (lambdas/build_zips.py)"
+.venv/bin/python lambdas/build_zips.py >/dev/null
+
 ANSIBLE_VERSION="$(.venv/bin/python -c 'from ansible.release import __version__; print(__version__)')"
 say "ready: ansible-core $ANSIBLE_VERSION, $(/usr/lib/postgresql/15/bin/postgres --version)"

@@ -3,7 +3,8 @@
 moto keeps a function's zip inside the emulator process and answers ``get_function`` with a
 ``Code.Location`` URL that points at AWS, not at the emulator. So the runner first tries that
 URL (works if it ever becomes real), then looks for a zip with the same CodeSha256 (base64
-SHA-256 of the zip, what Lambda reports) among the zips the project builds (``build/lambda/``).
+SHA-256 of the zip, what Lambda reports) among the zips the collection ships
+(``roles/alerting_common/files/lambda/``, written by ``lambdas/build_zips.py``).
 A function whose code cannot be found is reported, not guessed.
 """
 
@@ -17,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-DEFAULT_ZIP_DIRS = (CHECKOUT / "build" / "lambda",)
+DEFAULT_ZIP_DIRS = (CHECKOUT / "roles" / "alerting_common" / "files" / "lambda",)
 DEFAULT_CACHE = CHECKOUT / ".cache" / "pipeline-functions"
 
 

@@ -1,6 +1,6 @@
 """End to end on a real sandbox: pgAudit -> log shipper / DAS emitter -> the sandbox's Lambda runner.
 
-The built zips (``python lambdas/build_zips.py``, build/lambda/) are deployed to the emulator
+The shipped zips (``python lambdas/build_zips.py``, roles/alerting_common/files/lambda/) are deployed to the emulator
 with boto3: das_decrypt on the cluster's activity stream (Kinesis mapping, Firehose -> S3) and
 audit_alert on the cluster's log group (subscription filter); both alert to an SNS topic with an
 SQS queue subscribed. An audited user then runs a GRANT and a SELECT on the cluster's database of
@@ -22,7 +22,7 @@ from psycopg2 import sql
 from sandbox import fleet, inbox
 
 CHECKOUT = Path(__file__).resolve().parents[3]
-ZIPS = CHECKOUT / "build" / "lambda"
+ZIPS = CHECKOUT / "roles" / "alerting_common" / "files" / "lambda"
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/sandbox-lambda"
 AUDITED = "app_user"

@@ -23,7 +23,7 @@ sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alert_filter_pattern import (  # noqa: E402
     derived_filter_pattern)
 
-ZIP = CHECKOUT / "build" / "lambda" / "audit_alert-python3.12-x86_64.zip"
+ZIP = CHECKOUT / "roles" / "alerting_common" / "files" / "lambda" / "audit_alert-python3.12-x86_64.zip"
 ROLE_ARN = "arn:aws:iam::123456789012:role/sandbox-lambda"
 AUDITED = "app_user"
 RULES = [{"name": "role-changes", "classes": ["ROLE"]}, {"name": "schema-changes", "classes": ["DDL"]}]

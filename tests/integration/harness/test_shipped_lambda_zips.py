@@ -1,0 +1,115 @@
+"""The Lambda zips as users get them: built once, before the tarball, shipped in it beside their sha256, the same
+bytes as a rebuild from the same sources, and deployed by the alerting roles from an installed, read-only copy of
+the collection with no route to PyPI and no pip on PATH (the roles never build at run time).
+
+Read-only: a bind mount made read-only in a mount namespace of the run when we are root (root ignores file
+modes), the files' write bits cleared otherwise. "No network" is a PyPI index on a closed loopback port and
+`pip`/`pip3` on PATH that record any call and fail; the emulator stays reachable on loopback.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+import tarfile
+import textwrap
+
+from harness import BIN, CHECKOUT, ansible_env
+
+ZIP_DIR = "roles/alerting_common/files/lambda"
+WHEELS = CHECKOUT / ".cache" / "lambda-wheels" / "python3.12-x86_64"
+
+PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: dbaudit.postgresql.alerting_common
+        tasks_from: aws_context
+    - ansible.builtin.include_role:
+        name: dbaudit.postgresql.alerting_common
+        tasks_from: function
+      vars:
+        dbaudit_alerting_function_name: "{{ prefix }}-{{ item }}"
+        dbaudit_alerting_function_package: "{{ item }}"
+        dbaudit_alerting_topic_arn: "arn:aws:sns:{{ dbaudit_alerting_aws_region }}:{{ dbaudit_alerting_account }}:none"
+        dbaudit_alerting_log_retention_days: 1
+      loop: [audit_alert, das_decrypt]
+"""
+
+
+def run(cmd: list[str], env: dict, cwd) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600, check=False)
+    assert proc.returncode == 0, f"{cmd}: rc={proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+    return proc
+
+
+def read_only(command: list[str], folder) -> list[str]:
+    """``command`` run with ``folder`` read-only."""
+    if os.geteuid() != 0:
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+        return command
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    return ["unshare", "--mount", "sh", "-c", script, "sh", str(folder), *command]
+
+
+def test_tarball_ships_deterministic_zips_deployed_offline_from_a_read_only_install(sandbox_env, aws_client,
+                                                                                    unique_name, tmp_path):
+    config = tmp_path / "ansible.cfg"
+    config.write_text("[defaults]\n", encoding="utf-8")
+    installed = tmp_path / "installed"
+    env = ansible_env(sandbox_env, {"ANSIBLE_COLLECTIONS_PATH": str(installed), "ANSIBLE_CONFIG": str(config)})
+    run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(CHECKOUT)],
+        env, tmp_path)
+    [tarball] = tmp_path.glob("dbaudit-postgresql-*.tar.gz")
+
+    # The tarball holds each zip with the digests of its manifest and SHA256SUMS, and those are the bytes a
+    # rebuild from the checkout's sources (offline, from the wheels bootstrap downloaded) gives.
+    rebuilt = tmp_path / "rebuilt"
+    run([sys.executable, str(CHECKOUT / "lambdas" / "build_zips.py"), "--out", str(rebuilt), "--wheel-dir",
+         str(WHEELS)], env, tmp_path)
+    with tarfile.open(tarball) as archive:
+        manifest = json.load(archive.extractfile(f"{ZIP_DIR}/manifest.json"))
+        sums = archive.extractfile(f"{ZIP_DIR}/SHA256SUMS").read().decode()
+        shipped = {name: archive.extractfile(f"{ZIP_DIR}/{name}").read() for name in manifest}
+    assert set(manifest) == {"audit_alert-python3.12-x86_64.zip", "das_decrypt-python3.12-x86_64.zip"}
+    assert sums == "".join(f"{manifest[name]['sha256']}  {name}\n" for name in sorted(manifest))
+    for name, data in shipped.items():
+        digest = hashlib.sha256(data)
+        assert manifest[name]["sha256"] == digest.hexdigest(), name
+        assert manifest[name]["code_sha256"] == base64.b64encode(digest.digest()).decode(), name
+        assert data == (rebuilt / name).read_bytes(), f"{name} differs from a rebuild of the same sources"
+
+    run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(installed), str(tarball)],
+        env, tmp_path)
+    collection = installed / "ansible_collections" / "dbaudit" / "postgresql"
+
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    calls = tmp_path / "pip-calls"
+    for name in ("pip", "pip3"):
+        shim = shims / name
+        shim.write_text(f'#!/bin/sh\necho "$0 $*" >> {calls}\nexit 1\n', encoding="utf-8")
+        shim.chmod(0o755)
+    offline = dict(env, PATH=f"{shims}{os.pathsep}{env['PATH']}", PIP_INDEX_URL="http://127.0.0.1:9/simple",
+                   PIP_FIND_LINKS="", PIP_NO_CACHE_DIR="1", ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"))
+    playbook = tmp_path / "deploy.yml"
+    playbook.write_text(textwrap.dedent(PLAY), encoding="utf-8")
+    prefix = unique_name("zip")
+    proc = subprocess.run(read_only([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook),
+                                     "-e", f"prefix={prefix}"], collection),
+                          capture_output=True, text=True, cwd=tmp_path, env=offline, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert not calls.exists(), calls.read_text()
+    assert not (collection / "build").exists()
+
+    lambda_client = aws_client("lambda")
+    for package in ("audit_alert", "das_decrypt"):
+        deployed = lambda_client.get_function(FunctionName=f"{prefix}-{package}")["Configuration"]
+        assert deployed["CodeSha256"] == manifest[f"{package}-python3.12-x86_64.zip"]["code_sha256"], package
