@@ -6,6 +6,8 @@ environment installs) are met by the development pins; the EE metadata names fil
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import ansible
@@ -79,3 +81,13 @@ def test_license_and_links():
     assert "GNU GENERAL PUBLIC LICENSE" in (CHECKOUT / "LICENSE").read_text(encoding="utf-8")[:200]
     for key in ("repository", "documentation", "homepage", "issues"):
         assert galaxy[key].startswith("https://github.com/dbaudit/dbaudit.postgresql"), key
+
+
+def test_changelog_fragments_and_config_lint_clean():
+    """`antsibull-changelog release` (run by hand when a version is released) takes what lint accepts."""
+    proc = subprocess.run([str(Path(sys.executable).parent / "antsibull-changelog"), "lint"], cwd=CHECKOUT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (proc.returncode, proc.stdout + proc.stderr) == (0, "")
+    config = load("changelogs/config.yaml")
+    assert config["changelog_filename_template"] == "../CHANGELOG.rst"
+    assert config["prelude_section_name"] == "release_summary"
