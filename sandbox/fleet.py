@@ -72,8 +72,9 @@ LEGACY_GROUP = legacy_group(ENGINE_VERSION)
 
 def _ensure_legacy_group(rds, engine_version: str) -> None:
     name = legacy_group(engine_version)
-    groups = rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
-    if name not in {group["DBClusterParameterGroupName"] for group in groups}:
+    try:
+        rds.describe_db_cluster_parameter_groups(DBClusterParameterGroupName=name)
+    except rds.exceptions.DBParameterGroupNotFoundFault:
         rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=name,
                                               DBParameterGroupFamily=family(engine_version),
                                               Description="long-lived custom group of the demo fleet")

@@ -17,6 +17,7 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.fleet_audit_reads import server_as_resource
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import full_name
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import plan_changes
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import same_value
@@ -244,3 +245,41 @@ def cluster_drift(policy: Dict[str, Any], aws: Optional[Dict[str, Any]],
     return (policy_drift(policy) + parameter_drift(policy, aws) + log_drift(policy, aws)
             + database_drift(policy, database_facts) + stream_drift(policy, aws)
             + alerting_drift(policy, aws, pipelines))
+
+
+def resource_of(entry: Dict[str, Any], clusters: Dict[str, Any], instances: Dict[str, Any]) -> Dict[str, Any]:
+    """What was read of one host (an audit_report / rollout_drift entry: host, kind, cluster_identifier, database):
+    the cluster or DB instance read by rds_fleet_audit_info, or a self-managed server from its database read."""
+    kind = entry.get("kind") or "cluster"
+    if kind == "self_managed":
+        return server_as_resource(entry["cluster_identifier"], entry.get("database"))
+    found = (instances if kind == "instance" else clusters).get(entry["cluster_identifier"])
+    return found or dict(kind=kind, found=False)
+
+
+def rollout_only_drift(policy: Dict[str, Any], database_facts: Optional[Dict[str, Any]]) -> List[str]:
+    """What enable_audit applies that the report does not compare: the object auditing role's existence, and the
+    object auditing grants (applied on every run that reaches the host: they are not read)."""
+    drift = []
+    audit_role = policy.get("audit_role")
+    if audit_role and database_facts and not database_facts.get("failed"):
+        roles = dict((r.get("name"), r) for r in database_facts.get("audit_roles") or [])
+        if not (roles.get(audit_role) or {}).get("exists"):
+            drift.append("the object auditing role %s does not exist" % audit_role)
+    if policy.get("object_audit"):
+        drift.append("object auditing (dbaudit_object_audit) is applied on every run: its grants are not read")
+    return drift
+
+
+def rollout_drift(entries: List[Dict[str, Any]], clusters: Dict[str, Any], instances: Dict[str, Any],
+                  pipelines: Optional[Dict[str, Any]] = None) -> Dict[str, List[str]]:
+    """Per host, what enable_audit would change (empty: converged, nothing for the rollout to do): the report's drift
+    and what the rollout applies beyond it (rollout_only_drift)."""
+    drift = {}
+    for entry in entries:
+        policy = entry.get("policy") or {}
+        database_facts = entry.get("database")
+        resource = resource_of(entry, clusters, instances)
+        drift[entry["host"]] = (cluster_drift(policy, resource, database_facts, pipelines)
+                                + rollout_only_drift(policy, database_facts))
+    return drift

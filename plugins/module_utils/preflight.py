@@ -280,7 +280,8 @@ def table(rows: List[Dict[str, Any]]) -> List[str]:
             engine += " (%s)" % row["support"]
         first = (row["host"], KINDS.get(row.get("kind") or "cluster", row.get("kind")),
                  row.get("cluster_identifier") or "-", engine, ",".join(row.get("instance_classes") or []) or "-")
-        verdicts = (row["problems"] or ["ok"]) + ["note: %s" % note for note in row.get("notes") or []]
+        verdicts = (row["problems"] or ["ok, converged: nothing to change" if row.get("converged") else "ok"]) + [
+            "note: %s" % note for note in row.get("notes") or []]
         lines.append(first + (verdicts[0],))
         lines.extend(("",) * columns + (more,) for more in verdicts[1:])
     widths = [max(len(str(line[column])) for line in [header] + lines) for column in range(columns)]

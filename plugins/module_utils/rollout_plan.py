@@ -12,10 +12,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from typing import Any
+from typing import Callable
 from typing import Dict
 from typing import Iterable
 from typing import List
 from typing import Optional
+from typing import Tuple
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import is_default_group
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import merge_list
@@ -90,6 +92,25 @@ def assign_waves(hosts: List[str], waves: Optional[List[Any]]) -> Dict[str, int]
             assigned[host] = number
         index += size
     return assigned
+
+
+Plan = Dict[str, Dict]
+
+
+def rollout_plan(passing: List[str], drift: Dict[str, Optional[List[str]]], waves: Optional[List[Any]],
+                 shared_plan: Callable[[List[str], Dict[str, int]], Plan]) -> Tuple[List[str], Dict[str, int], Plan]:
+    """The hosts rolled out, their waves and the shared group plan (``shared_plan(rollout, waves)``, e.g. over
+    shared_group_plan). Rolled out: the passing hosts that drift (a drift of None - not read - counts as drift), and
+    a converged host that a shared group changed by one of them reaches (it would change with no wave otherwise)."""
+    rollout = [host for host in passing if drift.get(host) is None or drift.get(host)]
+    while True:
+        assigned = assign_waves(rollout, waves)
+        plan = shared_plan(rollout, assigned)
+        reached = set(host for host in passing if host not in rollout and (plan.get(host) or {}).get("changes")
+                      and (plan.get(host) or {}).get("changed_by"))
+        if not reached:
+            return rollout, assigned, plan
+        rollout = [host for host in passing if host in rollout or host in reached]
 
 
 def group_to_change(current_group: Optional[str], explicit_name: Optional[str], cluster_identifier: str,
@@ -188,3 +209,12 @@ def plan_lines(plan: Dict[str, Dict], waves: Dict[str, int], disabling: bool) ->
                 for r in others)
             lines.append("  %s %s, shared: it reaches %s" % (verb, entry["name"], reached))
     return lines
+
+
+def converged_lines(hosts: List[str], shown: int = 20) -> List[str]:
+    """The plan's line for the hosts that have nothing to change (no wave, no module call of their own)."""
+    if not hosts:
+        return []
+    names = ", ".join(hosts[:shown]) + (" and %d more" % (len(hosts) - shown) if len(hosts) > shown else "")
+    return ["converged, nothing to change (no wave): %d host%s: %s" % (len(hosts), "" if len(hosts) == 1 else "s",
+                                                                       names)]

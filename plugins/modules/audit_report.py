@@ -135,11 +135,11 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_drift import cluster_drift
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_drift import resource_of
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import hardening
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import html_page
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import markdown
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import row
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.fleet_audit_reads import server_as_resource
 
 CLUSTER_SPEC = dict(
     host=dict(type="str", required=True),
@@ -168,11 +168,7 @@ def main():
     )
     rows = []
     for entry in module.params["clusters"]:
-        if entry["kind"] == "self_managed":
-            aws = server_as_resource(entry["cluster_identifier"], entry["database"])
-        else:
-            aws = module.params["instances" if entry["kind"] == "instance" else "aws"].get(
-                entry["cluster_identifier"]) or dict(kind=entry["kind"], found=False)
+        aws = resource_of(entry, module.params["aws"], module.params["instances"])
         drift = cluster_drift(entry["policy"], aws, entry["database"], module.params["pipelines"])
         rows.append(row(entry["host"], entry["cluster_identifier"], aws, entry["database"], drift))
     report = {

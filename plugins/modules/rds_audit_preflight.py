@@ -32,7 +32,8 @@ description:
   - Database side, from a M(dbaudit.postgresql.pgaudit_info) result per host given in O(targets[].database_check)
     (registered with C(failed_when=false)) - the connection, and whether the login may create the extension and set
     C(pgaudit.*) per role.
-  - The plan - the wave of each host that passes (Ansible's C(serial) semantics over O(waves)), and, for a cluster
+  - The plan - the hosts that pass and drift (O(targets[].drift)) are the rollout; converged hosts get no wave.
+  - The wave of each host of the rollout (Ansible's C(serial) semantics over O(waves)), and, for a cluster
     parameter group that other clusters use too, every cluster the change reaches and the wave in which it is
     made (the wave of the first host that writes to it). A shared group that would change while a cluster on it is
     outside the run (C(--limit), not in the inventory, or refused by preflight) is refused, unless every host on it
@@ -143,6 +144,15 @@ options:
             databases the policies name must exist on the server.
           - With O(mode=disable), only the policies and their profiles' setting names (what is reset) are checked.
         type: dict
+      drift:
+        description:
+          - What the host drifts from its policy, one sentence each (the C(dbaudit.postgresql.rollout_drift) filter over
+            one read of the fleet). An empty list - the host is converged - gives it no wave - the rollout leaves it
+            alone - unless a shared parameter group that a host of the rollout changes reaches it; then it joins the
+            rollout.
+          - Omitted (null), the host is rolled out, as with drift.
+        type: list
+        elements: str
       inventory_problems:
         description:
           - Problems the inventory states for this host (C(dbaudit_preflight_problems); the aws_example inventory's
@@ -201,6 +211,8 @@ hosts:
       instance_classes: [db.r6g.large]
       problems: []
       notes: []
+      drift: ["parameter group default.aurora-postgresql15: shared_preload_libraries '' lacks pgaudit"]
+      converged: false
       wave: 1
       parameter_group:
         name: shared-pg15
@@ -212,6 +224,17 @@ hosts:
         reached:
           - {cluster: orders-prod, host: orders-prod, wave: 1}
           - {cluster: billing-prod, host: billing-prod, wave: 2}
+rollout_hosts:
+  description:
+    - The hosts that passed and have something to change, in the order of O(targets) - the hosts of the waves.
+  returned: always
+  type: list
+  elements: str
+converged_hosts:
+  description: The hosts that passed and have nothing to change (an empty O(targets[].drift)), sorted.
+  returned: always
+  type: list
+  elements: str
 failing_hosts:
   description: The hosts with at least one problem, sorted.
   returned: always
@@ -267,11 +290,12 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import inst
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import instances_by_parameter_group
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_kms_key
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_parameters
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import assign_waves
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import converged_lines
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.run_inputs import input_problems
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import group_to_change
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import group_would_change
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import plan_lines
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import rollout_plan
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import shared_group_plan
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import shared_group_problem
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import wave_problems
@@ -294,6 +318,7 @@ TARGET_SPEC = dict(
     allow_shared_parameter_group_changes=dict(type="bool", default=False),
     inventory_problems=dict(type="list", elements="str", default=[]),
     inputs=dict(type="dict"),
+    drift=dict(type="list", elements="str"),
 )
 
 
@@ -469,18 +494,23 @@ def main():
                 plan[host] = dict(entry, scope="cluster" if kind == "cluster" else "instance")
         return plan
 
+    drift = dict((t["host"], t["drift"]) for t in targets)
+
+    def plan_rollout(passing):
+        return rollout_plan(passing, drift, module.params["waves"], shared_plan)
+
     passing = [host for host in hosts if not results[host]["problems"]]
-    waves = assign_waves(passing, module.params["waves"])
-    first_plan = shared_plan(passing, waves)
+    _rollout, _waves, first_plan = plan_rollout(passing)
     for host, entry in first_plan.items():
         problem = shared_group_problem(entry)
         if problem:
             results[host]["problems"].append(problem)
     passing = [host for host in hosts if not results[host]["problems"]]
-    waves = assign_waves(passing, module.params["waves"])
-    plan = shared_plan(passing, waves)
+    rollout, waves, plan = plan_rollout(passing)
     for host, result in results.items():
         result["wave"] = waves.get(host)
+        result["drift"] = drift[host]
+        result["converged"] = host in passing and host not in rollout
         # A refused host keeps the entry that says why; the others get the plan of the hosts that go on.
         result["parameter_group"] = plan.get(host) if host in passing else first_plan.get(host)
 
@@ -488,8 +518,11 @@ def main():
         changed=False,
         hosts=results,
         failing_hosts=sorted(host for host, result in results.items() if result["problems"]),
+        rollout_hosts=rollout,
+        converged_hosts=sorted(host for host, result in results.items() if result["converged"]),
         table=table([dict(result, host=host) for host, result in results.items()]),
-        plan=plan_lines(plan, waves, disabling),
+        plan=plan_lines(plan, waves, disabling) + converged_lines(
+            [host for host in hosts if results[host]["converged"]]),
         api_calls=calls,
     )
 

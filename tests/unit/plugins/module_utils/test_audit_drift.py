@@ -227,3 +227,43 @@ def test_an_rds_instance_has_no_activity_stream_drift_and_a_self_managed_server_
         "server: a changed shared_preload_libraries waits for a restart"]
     unreadable = server_as_resource("ledger", {"failed": True, "msg": "no route"})
     assert audit_drift.cluster_drift(server_policy, unreadable, None) == ["server could not be read"]
+
+
+def entry(host="orders", kind="cluster", policy=None, facts=None):
+    return {"host": host, "kind": kind, "cluster_identifier": host, "policy": policy or POLICY,
+            "database": database() if facts is None else facts}
+
+
+def test_rollout_drift_is_empty_for_a_converged_host_and_names_each_difference_otherwise():
+    converged = audit_drift.rollout_drift([entry()], {"orders": aws()}, {})
+    assert converged == {"orders": []}
+    drifting = audit_drift.rollout_drift([entry()], {"orders": aws(log_export=False)}, {})
+    assert drifting == {"orders": ["postgresql log export is off"]}
+    missing = audit_drift.rollout_drift([entry()], {}, {})
+    assert missing["orders"][0] == "cluster not found"
+
+
+def test_rollout_drift_goes_beyond_the_report_for_the_audit_role_and_object_auditing():
+    policy = dict(POLICY, audit_role="rds_pgaudit")
+    without_role = database(audit_roles=[{"name": "rds_pgaudit", "exists": False}])
+    assert audit_drift.rollout_drift([entry(policy=policy, facts=without_role)], {"orders": aws()}, {}) == {
+        "orders": ["the object auditing role rds_pgaudit does not exist"]}
+    with_role = database(audit_roles=[{"name": "rds_pgaudit", "exists": True}])
+    assert audit_drift.rollout_drift([entry(policy=policy, facts=with_role)], {"orders": aws()}, {}) == {"orders": []}
+    object_audit = dict(policy, object_audit=[{"table": "orders", "classes": ["write"]}])
+    drift = audit_drift.rollout_drift([entry(policy=object_audit, facts=with_role)], {"orders": aws()}, {})
+    assert drift["orders"] == [
+        "object auditing (dbaudit_object_audit) is applied on every run: its grants are not read"]
+
+
+def test_rollout_drift_reads_a_db_instance_from_the_instances_and_a_server_from_its_database():
+    instance = entry(kind="instance", policy=dict(POLICY, das_enabled=False, das_alerting=False))
+    assert audit_drift.rollout_drift([instance], {"orders": aws()}, {}) == {"orders": ["DB instance not found"]}
+    assert audit_drift.rollout_drift([instance], {}, {"orders": aws(kind="instance")}) == {"orders": []}
+    server_policy = dict(POLICY, das_enabled=False, das_alerting=False, log_export=False, pgaudit_alerting=False)
+    server = entry(kind="self_managed", policy=server_policy, facts=database(server_version_num=150004))
+    assert audit_drift.rollout_drift([server], {}, {}) == {"orders": []}
+    unloaded = entry(kind="self_managed", policy=server_policy,
+                     facts=database(preloaded=False, shared_preload_libraries=[], server_version_num=150004))
+    assert audit_drift.rollout_drift([unloaded], {}, {})["orders"] == [
+        "pgaudit is not loaded by the server (shared_preload_libraries )"]

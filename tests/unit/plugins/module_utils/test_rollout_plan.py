@@ -11,7 +11,8 @@ CHECKOUT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rollout_plan import (  # noqa: E402
-    assign_waves, group_to_change, group_would_change, plan_lines, shared_group_plan, wave_problems, wave_sizes)
+    assign_waves, converged_lines, group_to_change, group_would_change, plan_lines, rollout_plan, shared_group_plan,
+    wave_problems, wave_sizes)
 
 
 @pytest.mark.parametrize("waves,total,sizes", [
@@ -92,3 +93,43 @@ def test_plan_names_the_wave_of_the_change_and_every_cluster_it_reaches():
         "c (wave 2, pending a reboot until then)",
         "wave 2: b, c",
     ]
+
+
+def test_converged_hosts_get_no_wave_and_drifting_ones_keep_serial_order():
+    targets = [target("a", "own-a"), target("b", "own-b"), target("c", "own-c"), target("d", "own-d")]
+    in_use = {f"own-{h}": [h] for h in "abcd"}
+
+    def shared(rollout, waves):
+        return shared_group_plan(targets, in_use, {}, rollout, waves)
+
+    drift = {"a": [], "b": ["log export is off"], "c": [], "d": ["database orders: the extension is not installed"]}
+    rollout, waves, _plan = rollout_plan(["a", "b", "c", "d"], drift, [1, "100%"], shared)
+    assert rollout == ["b", "d"] and waves == {"b": 1, "d": 2}
+    everything, _waves, _plan = rollout_plan(["a", "b", "c", "d"], {h: None for h in "abcd"}, [1], shared)
+    assert everything == ["a", "b", "c", "d"]
+    nothing, no_waves, _plan = rollout_plan(["a", "b"], {"a": [], "b": []}, [1], shared)
+    assert nothing == [] and no_waves == {}
+
+
+def test_a_converged_host_on_a_group_that_a_drifting_host_changes_joins_the_rollout():
+    targets = [target("a", "g"), target("b", "g"), target("c", "own")]
+    in_use = {"g": ["a", "b"], "own": ["c"]}
+
+    def shared(rollout, waves):
+        return shared_group_plan(targets, in_use, {"g": True, "own": False}, rollout, waves)
+
+    rollout, waves, plan = rollout_plan(["a", "b", "c"], {"a": [], "b": ["pgaudit.log differs"], "c": []}, [1], shared)
+    assert rollout == ["a", "b"] and waves == {"a": 1, "b": 2}
+    assert not plan["a"]["refused"] and plan["a"]["outside_run"] == []
+    unchanged, _waves, _plan = rollout_plan(
+        ["a", "b", "c"], {"a": [], "b": ["log export is off"], "c": []}, [1],
+        lambda rollout, waves: shared_group_plan(targets, in_use, {"g": False}, rollout, waves))
+    assert unchanged == ["b"]
+
+
+def test_converged_line_names_the_hosts_and_counts_the_rest():
+    assert converged_lines([]) == []
+    assert converged_lines(["a"]) == ["converged, nothing to change (no wave): 1 host: a"]
+    line = converged_lines([f"h{n:02d}" for n in range(25)])[0]
+    assert line.startswith("converged, nothing to change (no wave): 25 hosts: h00, h01") and line.endswith(
+        "h19 and 5 more")
