@@ -1,7 +1,7 @@
 """The collection as a user gets it: `ansible-galaxy collection build` makes a tarball of collection content
 only, it installs offline beside the bundled amazon.aws and community.aws (its declared dependencies), and the
 installed copy, not the checkout, runs a module through its action group against the sandbox. The Lambda zips it
-ships, and their offline deploy from a read-only install, are test_shipped_lambda_zips.py's."""
+ships, and their offline deploy from a read-only install, are release/test_shipped_lambda_zips.py's."""
 
 from __future__ import annotations
 

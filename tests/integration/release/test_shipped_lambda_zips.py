@@ -19,6 +19,8 @@ import sys
 import tarfile
 import textwrap
 
+from release_testing import run
+
 from harness import BIN, CHECKOUT, ansible_env
 
 ZIP_DIR = "roles/alerting_common/files/lambda"
@@ -43,31 +45,27 @@ PLAY = """
 """
 
 
-def run(cmd: list[str], env: dict, cwd) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600, check=False)
-    assert proc.returncode == 0, f"{cmd}: rc={proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
-    return proc
+def run_read_only(command: list[str], folder, **kwargs) -> subprocess.CompletedProcess:
+    """``command`` run with ``folder`` read-only (only for this run: the folder is the session's install)."""
+    if os.geteuid() == 0:
+        script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+        return subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", str(folder), *command], **kwargs)
+    paths = [folder, *folder.rglob("*")]
+    modes = {path: path.stat().st_mode for path in paths}
+    for path in paths:
+        path.chmod(modes[path] & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    try:
+        return subprocess.run(command, **kwargs)
+    finally:
+        for path in reversed(paths):
+            path.chmod(stat.S_IMODE(modes[path]))
 
 
-def read_only(command: list[str], folder) -> list[str]:
-    """``command`` run with ``folder`` read-only."""
-    if os.geteuid() != 0:
-        for path in [folder, *folder.rglob("*")]:
-            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-        return command
-    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
-    return ["unshare", "--mount", "sh", "-c", script, "sh", str(folder), *command]
-
-
-def test_tarball_ships_deterministic_zips_deployed_offline_from_a_read_only_install(sandbox_env, aws_client,
-                                                                                    unique_name, tmp_path):
-    config = tmp_path / "ansible.cfg"
-    config.write_text("[defaults]\n", encoding="utf-8")
-    installed = tmp_path / "installed"
-    env = ansible_env(sandbox_env, {"ANSIBLE_COLLECTIONS_PATH": str(installed), "ANSIBLE_CONFIG": str(config)})
-    run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(CHECKOUT)],
-        env, tmp_path)
-    [tarball] = tmp_path.glob("dbaudit-postgresql-*.tar.gz")
+def test_tarball_ships_deterministic_zips_deployed_offline_from_a_read_only_install(
+        sandbox_env, aws_client, unique_name, tmp_path, release_dir, collection_tarball, installed_collections):
+    env = ansible_env(sandbox_env, {"ANSIBLE_COLLECTIONS_PATH": str(installed_collections),
+                                    "ANSIBLE_CONFIG": str(release_dir / "ansible.cfg")})
+    tarball = collection_tarball
 
     # The tarball holds each zip with the digests of its manifest and SHA256SUMS, and those are the bytes a
     # rebuild from the checkout's sources (offline, from the wheels bootstrap downloaded) gives.
@@ -86,9 +84,7 @@ def test_tarball_ships_deterministic_zips_deployed_offline_from_a_read_only_inst
         assert manifest[name]["code_sha256"] == base64.b64encode(digest.digest()).decode(), name
         assert data == (rebuilt / name).read_bytes(), f"{name} differs from a rebuild of the same sources"
 
-    run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(installed), str(tarball)],
-        env, tmp_path)
-    collection = installed / "ansible_collections" / "dbaudit" / "postgresql"
+    collection = installed_collections / "ansible_collections" / "dbaudit" / "postgresql"
 
     shims = tmp_path / "shims"
     shims.mkdir()
@@ -102,9 +98,9 @@ def test_tarball_ships_deterministic_zips_deployed_offline_from_a_read_only_inst
     playbook = tmp_path / "deploy.yml"
     playbook.write_text(textwrap.dedent(PLAY), encoding="utf-8")
     prefix = unique_name("zip")
-    proc = subprocess.run(read_only([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook),
-                                     "-e", f"prefix={prefix}"], collection),
-                          capture_output=True, text=True, cwd=tmp_path, env=offline, timeout=600, check=False)
+    proc = run_read_only([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook),
+                          "-e", f"prefix={prefix}"], collection,
+                         capture_output=True, text=True, cwd=tmp_path, env=offline, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert not calls.exists(), calls.read_text()
     assert not (collection / "build").exists()
