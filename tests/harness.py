@@ -57,6 +57,26 @@ class PlaybookRun:
             raise KeyError(f"no task {task_name!r} for {host} in this run; tasks: {names}\n{self.stderr}")
         return found
 
+    def warnings(self) -> list[str]:
+        """Every warning and deprecation of the run: the [WARNING] / [DEPRECATION WARNING] lines Ansible printed,
+        and those the json callback keeps in task results (module warnings and deprecations, loop items too)."""
+        found = [line for line in self.stderr.splitlines() if line.startswith(("[WARNING]", "[DEPRECATION WARNING]"))]
+
+        def walk(value):
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if key in ("warnings", "deprecations") and isinstance(item, list):
+                        found.extend(f"{key}: {w.get('msg') if isinstance(w, dict) else w}" for w in item)
+                    else:
+                        walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        for task in self.tasks():
+            walk(task["hosts"])
+        return found
+
     def explain(self) -> str:
         failures = []
         for task in self.tasks():

@@ -22,3 +22,9 @@ class DbauditAWSModule(AnsibleAWSModule):
     def __init__(self, **kwargs):
         super(DbauditAWSModule, self).__init__(**kwargs)
         set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+
+    def _should_inject_warnings(self):
+        # amazon.aws 10.x passes module.warn() messages again as exit_json(warnings=...) on ansible-core 2.19+,
+        # which core deprecates: each warning came with a [DEPRECATION WARNING] of its own. Core already
+        # returns what warn() recorded, on every version this collection supports.
+        return False

@@ -1,0 +1,344 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: dbaudit.postgresql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# Ansible modules import after DOCUMENTATION, EXAMPLES and RETURN.
+# ruff: noqa: E402
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: iam_service_role
+short_description: Make sure an IAM role an AWS service assumes exists, with its trust policy and no instance profile
+version_added: 0.1.0
+description:
+  - Creates an IAM role for an AWS service (Lambda, Firehose, ...) when it is missing, or brings an existing one to
+    the trust policy, description and managed policies asked for. Its inline policies are left to
+    M(amazon.aws.iam_policy).
+  - It never creates an EC2 instance profile. C(amazon.aws.iam_role) 10.x creates one by default and deprecates
+    the C(create_instance_profile) option that stops it, so a service role made with it either gets an instance
+    profile or uses a deprecated option, and every call prints a deprecation of its own return value.
+  - This module cannot delete a role, and it has no C(state) option.
+author:
+  - dbaudit.postgresql maintainers (@dbaudit)
+options:
+  name:
+    description: Name of the role.
+    type: str
+    required: true
+  assume_role_policy_document:
+    description:
+      - The trust policy, as JSON text or a dictionary. Compared with the role's as a policy (key order, a single
+        statement given as an object or a list and string-or-list values do not matter).
+    type: json
+    required: true
+  description:
+    description:
+      - Description of the role. Not changed when omitted.
+    type: str
+  managed_policies:
+    description:
+      - ARNs of the managed policies the role has attached; any other attached managed policy is detached.
+    type: list
+    elements: str
+    default: []
+notes:
+  - The module calls C(GetRole), C(CreateRole), C(UpdateAssumeRolePolicy), C(UpdateRole),
+    C(ListAttachedRolePolicies), C(AttachRolePolicy) and C(DetachRolePolicy) only.
+  - A role created by another run between the read and the create is adopted (read again and brought to what
+    is asked), not an error.
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Execution role of a Lambda function
+  dbaudit.postgresql.iam_service_role:
+    name: audit-alert
+    description: Execution role of audit-alert
+    assume_role_policy_document:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: {Service: lambda.amazonaws.com}
+          Action: sts:AssumeRole
+  register: role
+
+- name: Its inline policy
+  amazon.aws.iam_policy:
+    iam_type: role
+    iam_name: audit-alert
+    policy_name: audit-alert
+    policy_json: "{{ lookup('ansible.builtin.file', 'policy.json') }}"
+"""
+
+RETURN = r"""
+iam_role:
+  description: The role after the task (in check mode, what it would be).
+  returned: always
+  type: dict
+  contains:
+    role_name:
+      description: Name of the role.
+      type: str
+      returned: always
+      sample: audit-alert
+    arn:
+      description: ARN of the role (absent in check mode before a create).
+      type: str
+      returned: when the role exists
+      sample: arn:aws:iam::123456789012:role/audit-alert
+    description:
+      description: Description of the role.
+      type: str
+      returned: always
+      sample: Execution role of audit-alert
+    assume_role_policy_document:
+      description: The trust policy.
+      type: dict
+      returned: always
+    managed_policies:
+      description: ARNs of the attached managed policies.
+      type: list
+      elements: str
+      returned: always
+      sample: []
+existed:
+  description: Whether the role existed before the task.
+  returned: always
+  type: bool
+  sample: true
+diff:
+  description: The role before and after. Returned in diff mode.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: The role before the task (empty when it did not exist).
+      type: dict
+      returned: always
+    after:
+      description: The role after the task.
+      type: dict
+      returned: always
+"""
+
+import json
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Tuple
+from urllib.parse import unquote
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+
+
+class AnsibleIAMServiceRoleError(AnsibleAWSError):
+    pass
+
+
+class IAMErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleIAMServiceRoleError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("NoSuchEntity")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def policy_document(value) -> Dict:
+    """A policy as a dictionary, from a dictionary, JSON text or the URL-encoded JSON IAM may return."""
+    if isinstance(value, dict):
+        return value
+    text = value.strip()
+    if not text.startswith("{"):
+        text = unquote(text)
+    return json.loads(text)
+
+
+def role_changes(role: Optional[Dict], attached: List[str], trust: Dict, description: Optional[str],
+                 managed_policies: List[str]) -> Dict:
+    """What must change on an existing role: trust, description, policies to attach and to detach."""
+    if role is None:
+        return {"trust": False, "description": False, "attach": sorted(set(managed_policies)), "detach": []}
+    return {
+        "trust": compare_policies(policy_document(role["AssumeRolePolicyDocument"]), trust),
+        "description": description is not None and description != role.get("Description", ""),
+        "attach": sorted(set(managed_policies) - set(attached)),
+        "detach": sorted(set(attached) - set(managed_policies)),
+    }
+
+
+def any_change(changes: Dict) -> bool:
+    return bool(changes["trust"] or changes["description"] or changes["attach"] or changes["detach"])
+
+
+def shown_role(name: str, role: Optional[Dict], attached: List[str]) -> Dict:
+    """The iam_role return value (and diff side) of a described role, or {} for none."""
+    if role is None:
+        return {}
+    shown = {"role_name": name, "description": role.get("Description", ""),
+             "assume_role_policy_document": policy_document(role["AssumeRolePolicyDocument"]),
+             "managed_policies": sorted(attached)}
+    if role.get("Arn"):
+        shown["arn"] = role["Arn"]
+    return shown
+
+
+def predicted_role(role: Optional[Dict], trust: Dict, description: Optional[str]) -> Dict:
+    """The role as it will be after the changes, for check mode."""
+    predicted = dict(role or {})
+    predicted["AssumeRolePolicyDocument"] = trust
+    if description is not None:
+        predicted["Description"] = description
+    return predicted
+
+
+# ---------------------------------------------------------------------------------------------
+# API calls. Nothing here deletes a role.
+# ---------------------------------------------------------------------------------------------
+
+
+@IAMErrorHandler.list_error_handler("get role", None)
+@AWSRetry.jittered_backoff()
+def get_role(client, name: str) -> Optional[Dict]:
+    return client.get_role(RoleName=name)["Role"]
+
+
+@IAMErrorHandler.list_error_handler("list attached role policies", [])
+@AWSRetry.jittered_backoff()
+def attached_policies(client, name: str) -> List[str]:
+    paginator = client.get_paginator("list_attached_role_policies")
+    return [p["PolicyArn"] for page in paginator.paginate(RoleName=name) for p in page["AttachedPolicies"]]
+
+
+@IAMErrorHandler.common_error_handler("create role")
+@AWSRetry.jittered_backoff()
+def create_role(client, name: str, trust: Dict, description: Optional[str]) -> bool:
+    """True when this call created the role; False when another run created it since it was read."""
+    options = {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(trust)}
+    if description is not None:
+        options["Description"] = description
+    try:
+        client.create_role(**options)
+    except is_boto3_error_code("EntityAlreadyExists"):
+        return False
+    return True
+
+
+@IAMErrorHandler.common_error_handler("update assume role policy")
+@AWSRetry.jittered_backoff()
+def update_trust(client, name: str, trust: Dict) -> None:
+    client.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+
+
+@IAMErrorHandler.common_error_handler("update role")
+@AWSRetry.jittered_backoff()
+def update_description(client, name: str, description: str) -> None:
+    client.update_role(RoleName=name, Description=description)
+
+
+@IAMErrorHandler.common_error_handler("attach role policy")
+@AWSRetry.jittered_backoff()
+def attach_policy(client, name: str, arn: str) -> None:
+    client.attach_role_policy(RoleName=name, PolicyArn=arn)
+
+
+@IAMErrorHandler.common_error_handler("detach role policy")
+@AWSRetry.jittered_backoff()
+def detach_policy(client, name: str, arn: str) -> None:
+    client.detach_role_policy(RoleName=name, PolicyArn=arn)
+
+
+def apply_changes(client, name: str, changes: Dict, trust: Dict, description: Optional[str]) -> None:
+    if changes["trust"]:
+        update_trust(client, name, trust)
+    if changes["description"]:
+        update_description(client, name, description)
+    for arn in changes["detach"]:
+        detach_policy(client, name, arn)
+    for arn in changes["attach"]:
+        attach_policy(client, name, arn)
+
+
+# ---------------------------------------------------------------------------------------------
+# ensure_*
+# ---------------------------------------------------------------------------------------------
+
+
+def ensure_role(client, check_mode: bool, name: str, trust: Dict, description: Optional[str],
+                managed_policies: List[str]) -> Tuple[bool, Dict, Dict]:
+    """Returns (changed, role before as shown or {}, role after as shown)."""
+    role = get_role(client, name)
+    attached = attached_policies(client, name) if role else []
+    changes = role_changes(role, attached, trust, description, managed_policies)
+    before = shown_role(name, role, attached)
+    if role is not None and not any_change(changes):
+        return False, before, before
+    if check_mode:
+        after_attached = sorted((set(attached) | set(changes["attach"])) - set(changes["detach"]))
+        return True, before, shown_role(name, predicted_role(role, trust, description), after_attached)
+    if role is None and not create_role(client, name, trust, description):
+        # Another run created it since it was read: bring that one to what is asked.
+        role = get_role(client, name)
+        attached = attached_policies(client, name)
+        changes = role_changes(role, attached, trust, description, managed_policies)
+    apply_changes(client, name, changes, trust, description)
+    return True, before, shown_role(name, get_role(client, name), attached_policies(client, name))
+
+
+def do(module) -> None:
+    params = module.params
+    try:
+        trust = policy_document(params["assume_role_policy_document"])
+    except ValueError as e:
+        module.fail_json(msg=f"Role {params['name']}: assume_role_policy_document is not a JSON policy: {e}")
+    client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    changed, before, after = ensure_role(client, module.check_mode, params["name"], trust, params["description"],
+                                         params["managed_policies"])
+    result = {"changed": changed, "iam_role": after, "existed": bool(before)}
+    if module._diff:  # pylint: disable=protected-access
+        result["diff"] = {"before": before, "after": after}
+    module.exit_json(**result)
+
+
+def main() -> None:
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        assume_role_policy_document=dict(type="json", required=True),
+        description=dict(type="str"),
+        managed_policies=dict(type="list", elements="str", default=[]),
+    )
+    module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        do(module)
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+
+if __name__ == "__main__":
+    main()
