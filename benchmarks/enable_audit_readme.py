@@ -15,10 +15,12 @@ between them with ``render(results)`` and nothing else, so a second write with t
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 BEGIN = "<!-- benchmark:enable_audit_fleet -->"
 END = "<!-- /benchmark -->"
+WIDTH = 115  # the README's prose lines
 
 
 def _row(label: str, run: dict, clusters: int) -> str:
@@ -31,7 +33,7 @@ def _row(label: str, run: dict, clusters: int) -> str:
 def render(results: dict) -> str:
     """The section's Markdown (without the markers), ending in a newline."""
     delays = results["delays"]
-    lines = [
+    prose = (
         "`benchmarks/enable_audit_fleet.py` prints, for enable_audit over emulated clusters (a first run, then the "
         "re-run over the converged fleet), wall time, controller CPU seconds (ansible-playbook and every process it "
         "ran), module processes (task results whose action runs a module; controller-side actions such as "
@@ -40,7 +42,9 @@ def render(results: dict) -> str:
         "them (wall time of the slowest slice, CPU of all). This section is written by its `--write-readme`. "
         f"Measured {results['date']} on {results['machine']} ({results['cores']} cores), forks {results['forks']}, "
         f"emulated reboots {delays['reboot']:g} s and activity stream starts {delays['stream']:g} s, "
-        f"`{results['options']}`:",
+        f"`{results['options']}`:")
+    lines = [
+        textwrap.fill(prose, WIDTH, break_long_words=False, break_on_hyphens=False),
         "",
         "| clusters | run | wall s | controller CPU s | module processes | per cluster | task-host runs "
         "| AWS reads / cluster | AWS writes / cluster | changed |",

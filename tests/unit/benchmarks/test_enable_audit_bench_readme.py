@@ -68,8 +68,10 @@ def test_the_rendered_table_is_what_lands_between_the_markers(readme_copy: Path)
 
 def test_the_table_holds_every_run_the_slices_and_the_ratios():
     section = readme.render(RESULTS)
-    assert "Measured 2026-12-02 on Linux x86_64, Test CPU (2 cores), forks 20" in section
-    assert f"`{RESULTS['options']}`" in section
+    prose = " ".join(section.split("\n\n", 1)[0].split())
+    assert "Measured 2026-12-02 on Linux x86_64, Test CPU (2 cores), forks 20" in prose
+    assert f"`{RESULTS['options']}`" in prose
+    assert max(len(line) for line in section.split("\n\n", 1)[0].splitlines()) <= readme.WIDTH
     assert "| 1 | first | 29.9 | 8.0 | 41 | 41.00 | 40 | 72.0 | 9.0 | 14 |" in section
     assert "| 50 | re-run | 21.5 | 8.0 | 12 | 0.24 | 40 | 2.0 | 0.0 | 0 |" in section
     assert "| 4 slices of 200 | first | 600.0 | 8.0 | 3000 | 15.00 | 40 | 45.0 | 7.5 | 2400 |" in section
