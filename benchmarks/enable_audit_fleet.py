@@ -309,7 +309,8 @@ def results_for_readme(args, results: dict, slices: dict | None, figures: list[d
     runs = [{**{key: results[size][label][key] for key in keys[1:]}, "clusters": size, "run": label}
             for size in results for label in ("first", "again")]
     options = (f"--clusters {' '.join(map(str, args.clusters))} --slices {args.slices} "
-               f"--slice-clusters {args.slice_clusters} --reboot-delay {args.reboot_delay:g} "
+               + (f"--slice-clusters {args.slice_clusters} " if args.slices else "")
+               + f"--reboot-delay {args.reboot_delay:g} "
                f"--stream-delay {args.stream_delay:g} --forks {args.forks} "
                f"--first-run-before {args.first_run_before:g}")
     return {"date": datetime.date.today().isoformat(), "machine": machine(), "cores": os.cpu_count(),
