@@ -17,7 +17,7 @@ import uuid
 import boto3
 import psycopg2
 import pytest
-from fleet_testing import cluster_state, make_cluster, run_once_result, write_inventory
+from fleet_testing import cluster_state, make_cluster, rollout_tasks, run_once_result, write_inventory
 from harness import CHECKOUT, run_playbook
 from psycopg2 import sql
 
@@ -169,8 +169,7 @@ def test_refused_in_preflight_naming_variable_and_host(enable_run, row):
     assert counted.writes == 0, counted.write_operations
     assert not counted.database_changed
     assert clusters_unchanged
-    assert [t["task"]["name"] for t in run.tasks() if t["task"]["name"].startswith(("dbaudit.postgresql.",
-                                                                                    "Audit with pgAudit"))] == []
+    assert rollout_tasks(run, ("dbaudit.postgresql.", "Audit with pgAudit")) == []
 
 
 def test_every_row_reported_at_once_and_the_good_host_passes(enable_run):
