@@ -69,4 +69,3 @@ def test_built_tarball_holds_collection_content_installs_offline_and_runs(sandbo
     report = json.loads(proc.stdout[proc.stdout.find("{"):])
     info = report["plays"][0]["tasks"][0]["hosts"]["localhost"]
     assert info["preloaded"] and not info["changed"]
-

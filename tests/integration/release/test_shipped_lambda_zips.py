@@ -45,17 +45,26 @@ PLAY = """
 """
 
 
+def can_mount_privately() -> bool:
+    """Whether this root may bind-mount in a mount namespace of its own (not in every container)."""
+    probe = 'mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp'
+    done = subprocess.run(["unshare", "--mount", "sh", "-c", probe], capture_output=True, check=False)
+    return done.returncode == 0
+
+
 def run_read_only(command: list[str], folder, **kwargs) -> subprocess.CompletedProcess:
     """``command`` run with ``folder`` read-only (only for this run: the folder is the session's install)."""
-    if os.geteuid() == 0:
+    check = kwargs.pop("check", False)
+    if os.geteuid() == 0 and can_mount_privately():
         script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
-        return subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", str(folder), *command], **kwargs)
+        return subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", str(folder), *command], check=check,
+                              **kwargs)
     paths = [folder, *folder.rglob("*")]
     modes = {path: path.stat().st_mode for path in paths}
     for path in paths:
         path.chmod(modes[path] & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     try:
-        return subprocess.run(command, **kwargs)
+        return subprocess.run(command, check=check, **kwargs)
     finally:
         for path in reversed(paths):
             path.chmod(stat.S_IMODE(modes[path]))
