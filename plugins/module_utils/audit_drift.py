@@ -35,6 +35,8 @@ def shown(value: Any) -> str:
 def parameter_drift(policy: Dict[str, Any], aws: Dict[str, Any]) -> List[str]:
     group = aws.get("parameter_group") or {}
     label = "parameter group %s" % group.get("name")
+    if group.get("found") is False:
+        return ["%s could not be read: not found" % label]
     drift = []
     libraries = group.get("shared_preload_libraries") or []
     for library in policy.get("preload_libraries") or []:

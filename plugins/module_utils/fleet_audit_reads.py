@@ -43,6 +43,9 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_st
 
 LOG_GROUP_PREFIX = "/aws/rds/cluster/"
 INSTANCE_LOG_GROUP_PREFIX = "/aws/rds/instance/"
+# A group a cluster names may not be found (deleted since, or an engine version the account cannot have): the read
+# reports it (group_facts found false, drift for the report and the rollout) instead of failing the fleet's read.
+GROUP_NOT_FOUND = ("DBParameterGroupNotFound",)
 
 
 def count(calls: Dict[str, int], operation: str) -> None:
@@ -70,9 +73,9 @@ def log_group_name(cluster_identifier: str, prefix: str = LOG_GROUP_PREFIX) -> s
     return "%s%s/postgresql" % (prefix, cluster_identifier)
 
 
-@aws_call("describe the parameters of cluster parameter group {group}")
-def user_parameters(rds, group: str, calls: Dict[str, int]) -> Dict[str, Optional[str]]:
-    """The parameters set in a cluster parameter group (Source user), by name."""
+@aws_call("describe the parameters of cluster parameter group {group}", missing_codes=GROUP_NOT_FOUND, missing=None)
+def user_parameters(rds, group: str, calls: Dict[str, int]) -> Optional[Dict[str, Optional[str]]]:
+    """The parameters set in a cluster parameter group (Source user), by name; None when the group is not found."""
     found = {}  # type: Dict[str, Optional[str]]
     paginator = rds.get_paginator("describe_db_cluster_parameters")
     for page in paginator.paginate(DBClusterParameterGroupName=group, Source="user", MaxRecords=100):
@@ -90,9 +93,9 @@ def family_of(engine: Optional[str], engine_version: Optional[str]) -> Optional[
     return "%s%s" % (engine, str(engine_version).split(".", maxsplit=1)[0])
 
 
-@aws_call("describe the parameters of DB parameter group {group}")
-def user_instance_parameters(rds, group: str, calls: Dict[str, int]) -> Dict[str, Optional[str]]:
-    """The parameters set in a DB parameter group (Source user), by name."""
+@aws_call("describe the parameters of DB parameter group {group}", missing_codes=GROUP_NOT_FOUND, missing=None)
+def user_instance_parameters(rds, group: str, calls: Dict[str, int]) -> Optional[Dict[str, Optional[str]]]:
+    """The parameters set in a DB parameter group (Source user), by name; None when the group is not found."""
     found = {}  # type: Dict[str, Optional[str]]
     paginator = rds.get_paginator("describe_db_parameters")
     for page in paginator.paginate(DBParameterGroupName=group, Source="user", MaxRecords=100):
@@ -240,11 +243,13 @@ def event_source_mappings(lambda_client, calls: Dict[str, int]) -> Dict[str, Lis
     return found
 
 
-def group_facts(name: Optional[str], parameters: Dict[str, Optional[str]],
+def group_facts(name: Optional[str], parameters: Optional[Dict[str, Optional[str]]],
                 engine_defaults: Optional[Dict[str, Optional[str]]] = None) -> Dict[str, Any]:
     """What the report shows of a group: ``shared_preload_libraries`` is the effective value, the group's own
     or, where the group sets none, the engine default of its family (``source`` says which; ``unknown`` when
-    the defaults were not read)."""
+    the defaults were not read). ``found`` is false for a group that could not be found (parameters None)."""
+    found = parameters is not None
+    parameters = parameters or {}
     if parameters.get("shared_preload_libraries") is not None:
         value, source = parameters["shared_preload_libraries"], "user"
     elif engine_defaults is not None:
@@ -254,6 +259,7 @@ def group_facts(name: Optional[str], parameters: Dict[str, Optional[str]],
     libraries = preload_libraries(value)
     return {
         "name": name,
+        "found": found,
         "default": bool(name and name.startswith("default.")),
         "shared_preload_libraries": libraries,
         "shared_preload_libraries_source": source,
@@ -358,7 +364,8 @@ def read_instances(rds, logs, identifiers: List[str], calls: Dict[str, int], par
     family_of_group = dict((instance_parameter_group(i), family_of(i.get("Engine"), i.get("EngineVersion")))
                            for i in instances.values())
     families = sorted(set(family_of_group[name] for name in names
-                          if "shared_preload_libraries" not in parameters[name] and family_of_group[name]))
+                          if parameters[name] is not None and "shared_preload_libraries" not in parameters[name]
+                          and family_of_group[name]))
     defaults = read_each(engine_default_instance_parameters, rds, families, calls, parallel)
     groups = dict((name, group_facts(name, parameters[name], defaults.get(family_of_group[name] or "")))
                   for name in names)
@@ -387,7 +394,8 @@ def read_fleet(rds, logs, lambda_client, identifiers: List[str], parallel: int =
     family_of_group = dict((c.get("DBClusterParameterGroup"), family_of(c.get("Engine"), c.get("EngineVersion")))
                            for c in clusters.values())
     families = sorted(set(family_of_group[name] for name in names
-                          if "shared_preload_libraries" not in parameters[name] and family_of_group[name]))
+                          if parameters[name] is not None and "shared_preload_libraries" not in parameters[name]
+                          and family_of_group[name]))
     defaults = read_each(engine_default_parameters, rds, families, calls, parallel)
     groups = dict((name, group_facts(name, parameters[name], defaults.get(family_of_group[name] or "")))
                   for name in names)

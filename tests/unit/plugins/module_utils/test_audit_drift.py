@@ -267,3 +267,12 @@ def test_rollout_drift_reads_a_db_instance_from_the_instances_and_a_server_from_
                      facts=database(preloaded=False, shared_preload_libraries=[], server_version_num=150004))
     assert audit_drift.rollout_drift([unloaded], {}, {})["orders"] == [
         "pgaudit is not loaded by the server (shared_preload_libraries )"]
+
+
+def test_a_parameter_group_that_cannot_be_found_is_drift_not_a_failed_read():
+    from ansible_collections.dbaudit.postgresql.plugins.module_utils.fleet_audit_reads import group_facts
+    missing = group_facts("default.aurora8.0", None)
+    assert missing["found"] is False and missing["shared_preload_libraries"] == []
+    assert audit_drift.parameter_drift(POLICY, aws(parameter_group=missing)) == [
+        "parameter group default.aurora8.0 could not be read: not found"]
+    assert group_facts("g", {"shared_preload_libraries": "pgaudit"})["found"] is True
