@@ -25,6 +25,9 @@ step "ruff" ruff check .
 step "ansible-test sanity" scripts/sanity.sh
 step "ansible-lint" ansible-lint --offline
 step "collection build" ansible-galaxy collection build --force --output-path build/
+# The collection as users install it: the tarball installed, then ansible-test sanity on that install.
+step "ansible-test sanity (installed tarball)" scripts/sanity.sh --installed \
+  "$(ls -t build/dbaudit-postgresql-*.tar.gz | head -1)"
 step "pytest (unit and integration)" python -m pytest -q -p no:cacheprovider tests
 
 if [ ${#failed[@]} -gt 0 ]; then
