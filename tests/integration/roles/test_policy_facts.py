@@ -60,6 +60,7 @@ def test_policy_of_every_host_is_the_inventory_over_the_role_defaults(tmp_path):
         "log_retention_days": 30,
         "databases": role_defaults["dbaudit_databases"],
         "audit_role": "auditor",
+        "object_audit": role_defaults["dbaudit_object_audit"],
         "role_policies": [],
     }
     assert pgaudit["templated"]["databases"] == ["app_templated"]
