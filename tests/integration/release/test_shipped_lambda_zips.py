@@ -1,6 +1,11 @@
-"""The Lambda zips as users get them: built once, before the tarball, shipped in it beside their sha256, the same
-bytes as a rebuild from the same sources, and deployed by the alerting roles from an installed, read-only copy of
-the collection with no route to PyPI and no pip on PATH (the roles never build at run time).
+"""The Lambda zips as users get them: built once, before the tarball, shipped in it beside their sha256, laid out as
+Lambda needs them (sorted entries, fixed timestamps and modes, no caches, the pinned dependencies but nothing the
+runtime provides), the same bytes as a rebuild from the same sources whatever changed that must not matter (source
+mtimes, a stray __pycache__, the clock), and deployed by the alerting roles from an installed, read-only copy of the
+collection with no route to PyPI and no pip on PATH (the roles never build at run time).
+
+The rebuild is the one real build with pip in the test run (lambdas/build_zips.py, offline from the wheels
+bootstrap downloaded); the builder's pure parts are unit-tested in tests/unit/lambdas/test_lambda_zip_build.py.
 
 Read-only: a bind mount made read-only in a mount namespace of the run when we are root (root ignores file
 modes), the files' write bits cleared otherwise. "No network" is a PyPI index on a closed loopback port and
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import stat
@@ -18,6 +24,8 @@ import subprocess
 import sys
 import tarfile
 import textwrap
+import time
+import zipfile
 
 from release_testing import run
 
@@ -70,6 +78,31 @@ def run_read_only(command: list[str], folder, **kwargs) -> subprocess.CompletedP
             path.chmod(stat.S_IMODE(modes[path]))
 
 
+# Entries each zip must hold: the function's handler, the shared package, and (das_decrypt) its pinned dependency.
+EXPECTED_ENTRIES = {
+    "audit_alert-python3.12-x86_64.zip": {"audit_alert/handler.py", "dbaudit_alerts/rules.py",
+                                          "dbaudit_alerts/sql_tokens.py"},
+    "das_decrypt-python3.12-x86_64.zip": {"das_decrypt/handler.py", "dbaudit_alerts/rules.py",
+                                          "dbaudit_alerts/sql_tokens.py", "aws_encryption_sdk/__init__.py"},
+}
+
+
+def assert_lambda_layout(name: str, data: bytes) -> None:
+    """Sorted entries holding the handler, the shared package and the dependencies; no caches, build inputs or
+    packages the runtime provides; every timestamp 1980-01-01 and every mode 0644."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+    names = [info.filename for info in infos]
+    assert names == sorted(names), name
+    assert EXPECTED_ENTRIES[name] <= set(names), name
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.endswith("requirements.txt")], name
+    assert not [n for n in names if n.startswith(("boto3/", "botocore/"))], name
+    other = "audit_alert/" if name.startswith("das_decrypt") else "das_decrypt/"
+    assert not [n for n in names if n.startswith(other)], name
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}, name
+    assert {info.external_attr >> 16 for info in infos} == {0o100644}, name
+
+
 def test_tarball_ships_deterministic_zips_deployed_offline_from_a_read_only_install(
         sandbox_env, aws_client, unique_name, tmp_path, release_dir, collection_tarball, installed_collections):
     env = ansible_env(sandbox_env, {"ANSIBLE_COLLECTIONS_PATH": str(installed_collections),
@@ -78,9 +111,20 @@ def test_tarball_ships_deterministic_zips_deployed_offline_from_a_read_only_inst
 
     # The tarball holds each zip with the digests of its manifest and SHA256SUMS, and those are the bytes a
     # rebuild from the checkout's sources (offline, from the wheels bootstrap downloaded) gives.
+    # Things that must not matter, changed since the shipped zips were built: a source file's mtime, a __pycache__
+    # beside the sources, the clock.
     rebuilt = tmp_path / "rebuilt"
-    run([sys.executable, str(CHECKOUT / "lambdas" / "build_zips.py"), "--out", str(rebuilt), "--wheel-dir",
-         str(WHEELS)], env, tmp_path)
+    source = CHECKOUT / "lambdas" / "das_decrypt" / "handler.py"
+    os.utime(source, (time.time(), time.time()))
+    cache = CHECKOUT / "lambdas" / "das_decrypt" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    stray = cache / "stray.cpython-311.pyc"
+    stray.write_bytes(b"\0")
+    try:
+        run([sys.executable, str(CHECKOUT / "lambdas" / "build_zips.py"), "--out", str(rebuilt), "--wheel-dir",
+             str(WHEELS)], env, tmp_path)
+    finally:
+        stray.unlink()
     with tarfile.open(tarball) as archive:
         manifest = json.load(archive.extractfile(f"{ZIP_DIR}/manifest.json"))
         sums = archive.extractfile(f"{ZIP_DIR}/SHA256SUMS").read().decode()
@@ -92,6 +136,7 @@ def test_tarball_ships_deterministic_zips_deployed_offline_from_a_read_only_inst
         assert manifest[name]["sha256"] == digest.hexdigest(), name
         assert manifest[name]["code_sha256"] == base64.b64encode(digest.digest()).decode(), name
         assert data == (rebuilt / name).read_bytes(), f"{name} differs from a rebuild of the same sources"
+        assert_lambda_layout(name, data)
 
     collection = installed_collections / "ansible_collections" / "dbaudit" / "postgresql"
 
