@@ -33,14 +33,14 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 
 # What AWS uses when a request leaves a value out.
 S3_DEFAULTS = {
@@ -81,12 +81,7 @@ class AnsibleFirehoseError(AnsibleAWSError):
     pass
 
 
-class FirehoseErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleFirehoseError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ResourceNotFoundException")
+FirehoseErrors = AWSErrors.variant(("ResourceNotFoundException",), AnsibleFirehoseError)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,13 +396,13 @@ def config_with_tags(config: Optional[Dict], tags: Optional[Dict]) -> Dict:
 # ---------------------------------------------------------------------------------------------
 
 
-@FirehoseErrorHandler.list_error_handler("describe delivery stream", None)
+@FirehoseErrors.list_error_handler("describe delivery stream {name}", None)
 @AWSRetry.jittered_backoff()
 def describe_delivery_stream(client, name: str) -> Optional[Dict]:
     return client.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
 
 
-@FirehoseErrorHandler.list_error_handler("list delivery stream tags", {})
+@FirehoseErrors.list_error_handler("list the tags of delivery stream {name}", {})
 @AWSRetry.jittered_backoff()
 def list_delivery_stream_tags(client, name: str) -> Dict[str, str]:
     tags = []  # type: List[Dict[str, str]]
@@ -430,7 +425,7 @@ def is_role_propagation_error(error: Exception) -> bool:
         "assume" in message or "not authorized" in message)
 
 
-@FirehoseErrorHandler.common_error_handler("create delivery stream")
+@FirehoseErrors.common_error_handler("create delivery stream {request[DeliveryStreamName]}")
 @AWSRetry.jittered_backoff()
 def _create_delivery_stream(client, request: Dict) -> str:
     return client.create_delivery_stream(**request)["DeliveryStreamARN"]
@@ -451,7 +446,7 @@ def create_delivery_stream(client, request: Dict, role_wait: int = 60, pause: in
         waited += pause
 
 
-@FirehoseErrorHandler.common_error_handler("update delivery stream destination")
+@FirehoseErrors.common_error_handler("update the destination of delivery stream {name}")
 @AWSRetry.jittered_backoff()
 def update_destination(client, name: str, version_id: str, destination_id: str, destination: Dict) -> None:
     client.update_destination(
@@ -462,33 +457,33 @@ def update_destination(client, name: str, version_id: str, destination_id: str, 
     )
 
 
-@FirehoseErrorHandler.common_error_handler("start server-side encryption of delivery stream")
+@FirehoseErrors.common_error_handler("start server-side encryption of delivery stream {name}")
 @AWSRetry.jittered_backoff()
 def start_encryption(client, name: str, encryption: Dict) -> None:
     client.start_delivery_stream_encryption(DeliveryStreamName=name,
                                             DeliveryStreamEncryptionConfigurationInput=encryption_input(encryption))
 
 
-@FirehoseErrorHandler.common_error_handler("stop server-side encryption of delivery stream")
+@FirehoseErrors.common_error_handler("stop server-side encryption of delivery stream {name}")
 @AWSRetry.jittered_backoff()
 def stop_encryption(client, name: str) -> None:
     client.stop_delivery_stream_encryption(DeliveryStreamName=name)
 
 
-@FirehoseErrorHandler.deletion_error_handler("delete delivery stream")
+@FirehoseErrors.deletion_error_handler("delete delivery stream {name}")
 @AWSRetry.jittered_backoff()
 def delete_delivery_stream(client, name: str) -> bool:
     client.delete_delivery_stream(DeliveryStreamName=name)
     return True
 
 
-@FirehoseErrorHandler.common_error_handler("tag delivery stream")
+@FirehoseErrors.common_error_handler("tag delivery stream {name}")
 @AWSRetry.jittered_backoff()
 def tag_delivery_stream(client, name: str, tags: Dict[str, str]) -> None:
     client.tag_delivery_stream(DeliveryStreamName=name, Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
-@FirehoseErrorHandler.common_error_handler("untag delivery stream")
+@FirehoseErrors.common_error_handler("untag delivery stream {name}")
 @AWSRetry.jittered_backoff()
 def untag_delivery_stream(client, name: str, keys: List[str]) -> None:
     client.untag_delivery_stream(DeliveryStreamName=name, TagKeys=keys)
@@ -534,7 +529,7 @@ def wait_for_delivery_stream(client, name: str, waiter_name: str, wait_timeout: 
     """Wait with ``delivery_stream_active`` or ``delivery_stream_deleted``; a timeout or failure raises."""
     waiter = _waiter_factory.get_waiter(client, waiter_name)
     what = "become ACTIVE" if waiter_name == "delivery_stream_active" else "be deleted"
-    FirehoseErrorHandler.common_error_handler(f"wait for delivery stream {name} to {what}")(waiter.wait)(
+    FirehoseErrors.common_error_handler(f"wait for delivery stream {name} to {what}")(waiter.wait)(
         DeliveryStreamName=name,
         WaiterConfig=custom_waiter_config(timeout=wait_timeout, default_pause=5),
     )

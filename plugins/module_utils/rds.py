@@ -7,17 +7,15 @@
 and pure helpers over clusters and instances (who is pending a reboot, in which order to reboot).
 
 Every call is retried with jittered backoff on throttling and funnelled through one error path,
-``aws_call``, so a failure says which call failed on what: ``Failed to modify DB cluster parameter
-group audit-pg15: InvalidParameterValue ...``. Pure parameter logic is in ``rds_parameters``,
-activity stream checks in ``rds_activity_stream``.
+``aws_call`` (the collection's ``AWSErrors``), so a failure says which call failed on what:
+``Failed to modify DB cluster parameter group audit-pg15: InvalidParameterValue ...``. Pure parameter logic is
+in ``rds_parameters``, activity stream checks in ``rds_activity_stream``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import functools
-import inspect
 import time
 from typing import Any
 from typing import Callable
@@ -25,16 +23,12 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-try:  # noqa: SIM105 - the Ansible idiom for an optional import
-    import botocore.exceptions
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore.
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import modify_requests
 
 _RAISE = object()
@@ -55,6 +49,9 @@ def error_message(exception: Exception) -> str:
     return response.get("Error", {}).get("Message") or str(exception)
 
 
+RDSErrors = AWSErrors.variant(exception=AnsibleRDSError)
+
+
 def aws_call(description: str, missing_codes: tuple = (), missing: Any = _RAISE):
     """Decorate one API call: jittered-backoff retries, then every error as an AnsibleRDSError whose
     message is ``Failed to <description>`` with the call's arguments filled in (``{name}``).
@@ -62,24 +59,9 @@ def aws_call(description: str, missing_codes: tuple = (), missing: Any = _RAISE)
 
     def wrapper(func):
         retried = AWSRetry.jittered_backoff()(func)
-        signature = inspect.signature(func)
-
-        @functools.wraps(func)
-        def handler(*args, **kwargs):
-            try:
-                what = description.format(**signature.bind(*args, **kwargs).arguments)
-            except (KeyError, IndexError, TypeError):
-                what = description
-            try:
-                return retried(*args, **kwargs)
-            except botocore.exceptions.ClientError as e:
-                if missing is not _RAISE and error_code(e) in missing_codes:
-                    return missing
-                raise AnsibleRDSError(message=f"Failed to {what}", exception=e) from e
-            except botocore.exceptions.BotoCoreError as e:
-                raise AnsibleRDSError(message=f"Failed to {what}", exception=e) from e
-
-        return handler
+        if missing is _RAISE:
+            return RDSErrors.common_error_handler(description)(retried)
+        return RDSErrors.variant(missing_codes).list_error_handler(description, missing)(retried)
 
     return wrapper
 

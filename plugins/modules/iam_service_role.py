@@ -145,24 +145,15 @@ from typing import Tuple
 from urllib.parse import unquote
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 
 
-class AnsibleIAMServiceRoleError(AnsibleAWSError):
-    pass
-
-
-class IAMErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleIAMServiceRoleError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NoSuchEntity")
+IAMErrors = AWSErrors.variant(missing_codes=("NoSuchEntity",))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,20 +214,20 @@ def predicted_role(role: Optional[Dict], trust: Dict, description: Optional[str]
 # ---------------------------------------------------------------------------------------------
 
 
-@IAMErrorHandler.list_error_handler("get role", None)
+@IAMErrors.list_error_handler("get role {name}", None)
 @AWSRetry.jittered_backoff()
 def get_role(client, name: str) -> Optional[Dict]:
     return client.get_role(RoleName=name)["Role"]
 
 
-@IAMErrorHandler.list_error_handler("list attached role policies", [])
+@IAMErrors.list_error_handler("list the policies attached to role {name}", [])
 @AWSRetry.jittered_backoff()
 def attached_policies(client, name: str) -> List[str]:
     paginator = client.get_paginator("list_attached_role_policies")
     return [p["PolicyArn"] for page in paginator.paginate(RoleName=name) for p in page["AttachedPolicies"]]
 
 
-@IAMErrorHandler.common_error_handler("create role")
+@IAMErrors.common_error_handler("create role {name}")
 @AWSRetry.jittered_backoff()
 def create_role(client, name: str, trust: Dict, description: Optional[str]) -> bool:
     """True when this call created the role; False when another run created it since it was read."""
@@ -250,25 +241,25 @@ def create_role(client, name: str, trust: Dict, description: Optional[str]) -> b
     return True
 
 
-@IAMErrorHandler.common_error_handler("update assume role policy")
+@IAMErrors.common_error_handler("update the assume role policy of role {name}")
 @AWSRetry.jittered_backoff()
 def update_trust(client, name: str, trust: Dict) -> None:
     client.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
 
 
-@IAMErrorHandler.common_error_handler("update role")
+@IAMErrors.common_error_handler("update the description of role {name}")
 @AWSRetry.jittered_backoff()
 def update_description(client, name: str, description: str) -> None:
     client.update_role(RoleName=name, Description=description)
 
 
-@IAMErrorHandler.common_error_handler("attach role policy")
+@IAMErrors.common_error_handler("attach policy {arn} to role {name}")
 @AWSRetry.jittered_backoff()
 def attach_policy(client, name: str, arn: str) -> None:
     client.attach_role_policy(RoleName=name, PolicyArn=arn)
 
 
-@IAMErrorHandler.common_error_handler("detach role policy")
+@IAMErrors.common_error_handler("detach policy {arn} from role {name}")
 @AWSRetry.jittered_backoff()
 def detach_policy(client, name: str, arn: str) -> None:
     client.detach_role_policy(RoleName=name, PolicyArn=arn)

@@ -116,13 +116,16 @@ from typing import Dict
 from typing import Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
-class KeyAliasRefusal(Exception):
-    """An input refused before any call."""
+KMSErrors = AWSErrors.variant(missing_codes=("NotFoundException",))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,14 +133,14 @@ class KeyAliasRefusal(Exception):
 # ---------------------------------------------------------------------------------------------
 
 def canonical_alias(alias: str) -> str:
-    """``alias/<name>``, or KeyAliasRefusal for what KMS would refuse or what is not ours to manage."""
+    """``alias/<name>``, or a Refusal for what KMS would refuse or what is not ours to manage."""
     name = alias[len("alias/"):] if alias.startswith("alias/") else alias
     if not name:
-        raise KeyAliasRefusal("alias=%r is empty" % alias)
+        raise Refusal("alias=%r is empty" % alias)
     if name.startswith("aws/"):
-        raise KeyAliasRefusal("alias=%r names an AWS managed key; give an alias of your own" % alias)
+        raise Refusal("alias=%r names an AWS managed key; give an alias of your own" % alias)
     if not all(c.isalnum() or c in "/_-" for c in name) or len(name) > 250:
-        raise KeyAliasRefusal("alias=%r may hold only letters, digits, '/', '_' and '-' (at most 256 characters "
+        raise Refusal("alias=%r may hold only letters, digits, '/', '_' and '-' (at most 256 characters "
                               "with alias/)" % alias)
     return "alias/" + name
 
@@ -160,17 +163,19 @@ def wanted_settings(current: Dict[str, Any], params: Dict[str, Any]) -> Dict[str
 # AWS
 # ---------------------------------------------------------------------------------------------
 
+@KMSErrors.list_error_handler("describe the KMS key of {alias}", None)
+@AWSRetry.jittered_backoff()
 def describe_alias(client, alias: str) -> Optional[Dict[str, Any]]:
-    try:
-        return client.describe_key(KeyId=alias)["KeyMetadata"]
-    except is_boto3_error_code("NotFoundException"):
-        return None
+    return client.describe_key(KeyId=alias)["KeyMetadata"]
 
 
+@KMSErrors.common_error_handler("get the key rotation status of KMS key {key_id}")
+@AWSRetry.jittered_backoff()
 def rotation_of(client, key_id: str) -> bool:
     return bool(client.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"])
 
 
+@KMSErrors.common_error_handler("change {changes} of KMS key {key_id}")
 def apply_settings(client, key_id: str, changes: Dict[str, Any]) -> None:
     # Enable first: rotation cannot be changed on a disabled key.
     if changes.get("enabled") is True:
@@ -186,6 +191,7 @@ def apply_settings(client, key_id: str, changes: Dict[str, Any]) -> None:
         client.disable_key(KeyId=key_id)
 
 
+@KMSErrors.common_error_handler("create a KMS key with alias {alias}")
 def create_key_with_alias(client, alias: str, params: Dict[str, Any]) -> Dict[str, Any]:
     """Create a key and point the alias at it; when another run made the alias first, adopt its key and schedule
     ours for deletion. Returns {metadata, created, adopted, scheduled}."""
@@ -245,13 +251,12 @@ def main() -> None:
                          % module.params["pending_window_days"])
     try:
         canonical_alias(module.params["alias"])
-    except KeyAliasRefusal as refusal:
-        module.fail_json(msg=str(refusal))
-    client = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
-    try:
+        client = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
         outcome = ensure_present(client, module.check_mode, module.params)
-    except Exception as error:  # pylint: disable=broad-except
-        module.fail_json_aws(error, msg="Finding or creating the KMS key of %s failed" % module.params["alias"])
+    except Refusal as refusal:
+        fail_refusal(module, refusal)
+    except AnsibleAWSError as error:
+        module.fail_json_aws_error(error)
     if outcome["adopted"]:
         module.warn("%s was created by another run at the same time; its key was adopted and the key this run made "
                     "(%s) is scheduled for deletion in %s days"

@@ -118,12 +118,25 @@ event_source_mapping:
     uuid: 6e2cbd3e-1f1b-4c1e-9a55-6b1f3b8a9c0d
     batch_size: 100
     bisect_batch_on_function_error: true
+changed_settings:
+  description: The options whose values differed from the existing mapping, so were (or in check mode would be) updated.
+  returned: when state is present and the mapping already existed
+  type: list
+  elements: str
+  sample: [batch_size, bisect_batch_on_function_error]
+diff:
+  description: The mapping (in the shape of RV(event_source_mapping)) before and after the task.
+  returned: always
+  type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+
+LambdaErrors = AWSErrors.variant(missing_codes=("ResourceNotFoundException",))
 
 # option name -> (API field, value AWS reports when the field was never set)
 SETTINGS = {
@@ -188,14 +201,35 @@ def validate(params):
     return errors
 
 
+@LambdaErrors.list_error_handler("list the event source mappings of function {function_name} on {event_source_arn}",
+                                 None)
+@AWSRetry.jittered_backoff()
 def find_mapping(client, function_name, event_source_arn):
-    try:
-        pages = client.get_paginator("list_event_source_mappings").paginate(
-            FunctionName=function_name, EventSourceArn=event_source_arn).build_full_result()
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
+    pages = client.get_paginator("list_event_source_mappings").paginate(
+        FunctionName=function_name, EventSourceArn=event_source_arn).build_full_result()
     mappings = pages.get("EventSourceMappings", [])
     return mappings[0] if mappings else None
+
+
+@LambdaErrors.common_error_handler("delete event source mapping {uuid}")
+@AWSRetry.jittered_backoff()
+def delete_mapping(client, uuid):
+    client.delete_event_source_mapping(UUID=uuid)
+
+
+@LambdaErrors.common_error_handler("update event source mapping {uuid}")
+@AWSRetry.jittered_backoff()
+def update_mapping(client, uuid, wanted):
+    client.update_event_source_mapping(UUID=uuid, **request_fields(wanted))
+    return client.get_event_source_mapping(UUID=uuid)
+
+
+@LambdaErrors.common_error_handler("create the event source mapping of function {function_name} on "
+                                   "{event_source_arn}")
+@AWSRetry.jittered_backoff()
+def create_mapping(client, function_name, event_source_arn, starting_position, wanted):
+    return client.create_event_source_mapping(FunctionName=function_name, EventSourceArn=event_source_arn,
+                                              StartingPosition=starting_position, **request_fields(wanted))
 
 
 def main():
@@ -219,13 +253,13 @@ def main():
     errors = validate(params)
     if errors:
         module.fail_json(msg="Invalid event source mapping options: " + "; ".join(errors), errors=errors)
-    client = module.client("lambda", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("lambda")
     try:
         existing = find_mapping(client, params["function_name"], params["event_source_arn"])
         before = described_settings(existing)
         if params["state"] == "absent":
             if existing and not module.check_mode:
-                client.delete_event_source_mapping(UUID=existing["UUID"])
+                delete_mapping(client, existing["UUID"])
             module.exit_json(changed=bool(existing), event_source_mapping={},
                              diff={"before": before, "after": {}})
         wanted = wanted_settings(params)
@@ -236,23 +270,17 @@ def main():
             differing = [option for option in SETTINGS if before.get(option) != wanted[option]]
             after = dict(before, **wanted)
             if differing and not module.check_mode:
-                client.update_event_source_mapping(UUID=existing["UUID"], **request_fields(wanted))
-                after = described_settings(client.get_event_source_mapping(UUID=existing["UUID"]))
+                after = described_settings(update_mapping(client, existing["UUID"], wanted))
             module.exit_json(changed=bool(differing), changed_settings=differing, event_source_mapping=after,
                              diff={"before": before, "after": after})
         after = dict(wanted, event_source_arn=params["event_source_arn"],
                      starting_position=params["starting_position"])
         if not module.check_mode:
-            created = client.create_event_source_mapping(
-                FunctionName=params["function_name"], EventSourceArn=params["event_source_arn"],
-                StartingPosition=params["starting_position"], **request_fields(wanted))
-            after = described_settings(created)
+            after = described_settings(create_mapping(client, params["function_name"], params["event_source_arn"],
+                                                      params["starting_position"], wanted))
         module.exit_json(changed=True, event_source_mapping=after, diff={"before": {}, "after": after})
-    except is_boto3_error_code("ResourceNotFoundException") as error:
-        module.fail_aws(error, msg=f"Function {params['function_name']} or stream {params['event_source_arn']} "
-                                   "not found")
-    except Exception as error:  # pylint: disable=broad-except
-        module.fail_aws(error, msg="Managing the event source mapping failed")
+    except AnsibleAWSError as error:
+        module.fail_json_aws_error(error)
 
 
 if __name__ == "__main__":

@@ -136,25 +136,15 @@ from typing import Dict
 from typing import Optional
 from typing import Tuple
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import apply_retention
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import create_log_group
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import describe_log_group
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import put_retention_policy
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs_retention import ALLOWED_RETENTION_DAYS
-
-
-class AnsibleLogsLogGroupError(AnsibleAWSError):
-    pass
-
-
-class LogsErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleLogsLogGroupError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ResourceNotFoundException")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,53 +189,6 @@ def returned_group(log_group_name: str, group: Optional[Dict]) -> Dict:
         if key in group:
             result[name] = group[key]
     return result
-
-
-# ---------------------------------------------------------------------------------------------
-# API calls: describe, create, put and delete the retention policy. Nothing here deletes a group.
-# ---------------------------------------------------------------------------------------------
-
-
-@LogsErrorHandler.common_error_handler("describe log groups")
-@AWSRetry.jittered_backoff()
-def describe_log_group(client, log_group_name: str) -> Optional[Dict]:
-    """The group of exactly this name, or None. The prefix also matches longer names: compare them."""
-    paginator = client.get_paginator("describe_log_groups")
-    for page in paginator.paginate(logGroupNamePrefix=log_group_name):
-        for group in page.get("logGroups", []):
-            if group["logGroupName"] == log_group_name:
-                return group
-    return None
-
-
-@LogsErrorHandler.common_error_handler("create log group")
-@AWSRetry.jittered_backoff()
-def create_log_group(client, log_group_name: str) -> bool:
-    """True when this call created the group; False when it appeared since it was read."""
-    try:
-        client.create_log_group(logGroupName=log_group_name)
-    except is_boto3_error_code("ResourceAlreadyExistsException"):
-        return False
-    return True
-
-
-@LogsErrorHandler.common_error_handler("put retention policy")
-@AWSRetry.jittered_backoff()
-def put_retention_policy(client, log_group_name: str, retention_days: int) -> None:
-    client.put_retention_policy(logGroupName=log_group_name, retentionInDays=retention_days)
-
-
-@LogsErrorHandler.common_error_handler("delete retention policy")
-@AWSRetry.jittered_backoff()
-def delete_retention_policy(client, log_group_name: str) -> None:
-    client.delete_retention_policy(logGroupName=log_group_name)
-
-
-def apply_retention(client, log_group_name: str, wanted: Optional[int]) -> None:
-    if wanted is None:
-        delete_retention_policy(client, log_group_name)
-    else:
-        put_retention_policy(client, log_group_name, wanted)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -181,12 +181,16 @@ from typing import Tuple
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import delete_subscription_filter
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import describe_subscription_filters
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import destination_kind
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import put_subscription_filter
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 # A hard limit of CloudWatch Logs (not a quota that can be raised).
 MAX_SUBSCRIPTION_FILTERS_PER_GROUP = 2
@@ -197,38 +201,9 @@ ROLE_ARN_PATTERN = re.compile(r"^arn:[a-z-]+:iam::\d{12}:role/.+$")
 COMPARED_FIELDS = ("filter_pattern", "destination_arn", "role_arn", "distribution")
 
 
-class AnsibleLogsSubscriptionError(AnsibleAWSError):
-    pass
-
-
-class LogsErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleLogsSubscriptionError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ResourceNotFoundException")
-
-
 # ---------------------------------------------------------------------------------------------
 # Pure helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def destination_kind(destination_arn: str) -> Optional[str]:
-    """``lambda``, ``kinesis``, ``firehose`` or ``logs-destination`` for a destination ARN; None otherwise."""
-    parts = (destination_arn or "").split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn" or not parts[5]:
-        return None
-    service, resource = parts[2], parts[5]
-    if service == "lambda" and resource.startswith("function:"):
-        return "lambda"
-    if service == "kinesis" and resource.startswith("stream/"):
-        return "kinesis"
-    if service == "firehose" and resource.startswith("deliverystream/"):
-        return "firehose"
-    if service == "logs" and resource.startswith("destination:"):
-        return "logs-destination"
-    return None
 
 
 def validate_options(destination_arn: str, role_arn: Optional[str], distribution: Optional[str]) -> List[str]:
@@ -302,42 +277,6 @@ def _shown(filter_description: Dict) -> Dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# API calls
-# ---------------------------------------------------------------------------------------------
-
-
-@LogsErrorHandler.list_error_handler("describe subscription filters", None)
-@AWSRetry.jittered_backoff()
-def describe_subscription_filters(client, log_group_name: str) -> Optional[List[Dict]]:
-    """Every filter of the group; None when the group does not exist."""
-    paginator = client.get_paginator("describe_subscription_filters")
-    return paginator.paginate(logGroupName=log_group_name).build_full_result()["subscriptionFilters"]
-
-
-@LogsErrorHandler.common_error_handler("put subscription filter")
-@AWSRetry.jittered_backoff()
-def put_subscription_filter(client, desired: Dict) -> None:
-    request = {
-        "logGroupName": desired["log_group_name"],
-        "filterName": desired["filter_name"],
-        "filterPattern": desired["filter_pattern"],
-        "destinationArn": desired["destination_arn"],
-    }
-    if desired["role_arn"]:
-        request["roleArn"] = desired["role_arn"]
-    if destination_kind(desired["destination_arn"]) == "kinesis":
-        request["distribution"] = desired["distribution"]
-    client.put_subscription_filter(**request)
-
-
-@LogsErrorHandler.deletion_error_handler("delete subscription filter")
-@AWSRetry.jittered_backoff()
-def delete_subscription_filter(client, log_group_name: str, filter_name: str) -> bool:
-    client.delete_subscription_filter(logGroupName=log_group_name, filterName=filter_name)
-    return True
-
-
-# ---------------------------------------------------------------------------------------------
 # ensure_*
 # ---------------------------------------------------------------------------------------------
 
@@ -347,7 +286,7 @@ def ensure_filter_present(client, check_mode: bool, filters: List[Dict], desired
     existing = {f["filterName"]: f for f in filters}
     refusal = third_filter_refusal(desired["log_group_name"], desired["filter_name"], list(existing))
     if refusal:
-        raise AnsibleLogsSubscriptionError(message=refusal)
+        raise Refusal(refusal)
     before = normalise_filter(existing.get(desired["filter_name"]))
     if before and not changed_fields(before, desired):
         return False, before, before
@@ -426,6 +365,8 @@ def main() -> None:
     )
     try:
         do(module)
+    except Refusal as refusal:
+        fail_refusal(module, refusal)
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
 

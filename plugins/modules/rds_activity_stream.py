@@ -166,7 +166,6 @@ diff:
 """
 
 from typing import Dict
-from typing import List
 from typing import Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -188,13 +187,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_st
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import PENDING_WINDOW
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import restart_reasons
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import stream_kinesis_name
-
-
-class ActivityStreamRefusal(Exception):
-    def __init__(self, message: str, reasons: Optional[List[str]] = None):
-        super(ActivityStreamRefusal, self).__init__(message)
-        self.message = message
-        self.reasons = reasons or [message]
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
 STOPPED = {"status": "stopped", "mode": None, "kms_key_id": None, "kinesis_stream_name": None, "pending": None}
@@ -228,7 +222,7 @@ class ActivityStream:
     def read(self) -> Dict:
         self.cluster = describe_cluster(self.rds, self.cluster_id)
         if self.cluster is None:
-            raise ActivityStreamRefusal(f"DB cluster {self.cluster_id} does not exist")
+            raise Refusal(f"DB cluster {self.cluster_id} does not exist")
         stream = described_stream(self.cluster)
         stream["kms_key_id"] = self.normalise_key(stream["kms_key_id"])
         stream["pending"] = pending_change(self.cluster)
@@ -255,27 +249,27 @@ def check_cluster_supports_streams(rds, cluster_id: str, cluster: Optional[Dict]
     if cluster is None:
         instance = describe_instance(rds, cluster_id)
         if instance and not instance.get("DBClusterIdentifier"):
-            raise ActivityStreamRefusal(
+            raise Refusal(
                 f"{cluster_id} is an RDS instance (engine {instance.get('Engine')}), not an Aurora cluster: RDS for "
                 "PostgreSQL has no Database Activity Streams; audit it with pgAudit instead")
-        raise ActivityStreamRefusal(f"DB cluster {cluster_id} does not exist")
+        raise Refusal(f"DB cluster {cluster_id} does not exist")
     refusals = cluster_refusals(cluster, describe_cluster_instances(rds, cluster_id))
     if refusals:
-        raise ActivityStreamRefusal("Cannot start an activity stream: " + "; ".join(refusals)
-                                    + ". Nothing was changed.", refusals)
+        raise Refusal("Cannot start an activity stream: " + "; ".join(refusals)
+                      + ". Nothing was changed.", refusals)
 
 
 def resolve_start_key(stream: ActivityStream, kms_key_id: Optional[str], planned: bool = False) -> str:
     if not kms_key_id:
-        raise ActivityStreamRefusal("kms_key_id is required to start an activity stream: give a customer managed "
-                                    "symmetric KMS key (id, ARN or alias)")
+        raise Refusal("kms_key_id is required to start an activity stream: give a customer managed "
+                      "symmetric KMS key (id, ARN or alias)")
     metadata = describe_kms_key(stream.kms, kms_key_id)
     if metadata is None and planned:
         return kms_key_id
     refusals = key_refusals(kms_key_id, metadata)
     if refusals:
-        raise ActivityStreamRefusal("Cannot start an activity stream: " + "; ".join(refusals)
-                                    + ". Nothing was changed.", refusals)
+        raise Refusal("Cannot start an activity stream: " + "; ".join(refusals)
+                      + ". Nothing was changed.", refusals)
     return metadata["KeyId"]
 
 
@@ -287,7 +281,7 @@ def ensure_started(stream: ActivityStream, check_mode: bool, params: Dict) -> Di
         params["kms_key_id"] or before["status"] in ("stopped", "stopping")) else None
     current = before if check_mode else stream.settle(before)
     if current["pending"] == "stop":
-        raise ActivityStreamRefusal(
+        raise Refusal(
             f"The activity stream of cluster {stream.cluster_id} has a stop pending its maintenance window; AWS "
             "starts a stream only once it is stopped: run again after the window. Nothing was changed.")
     wanted = {"status": "started", "mode": params["mode"], "kms_key_id": key_id or current["kms_key_id"],
@@ -298,12 +292,12 @@ def ensure_started(stream: ActivityStream, check_mode: bool, params: Dict) -> Di
         if not reasons:
             return {"changed": False, "before": before, "after": current}
         if current["pending"]:
-            raise ActivityStreamRefusal(
+            raise Refusal(
                 f"The activity stream of cluster {stream.cluster_id} has a start pending its maintenance window but "
                 + "; ".join(reasons) + ". Run again after the window has started it (with force_restart: true to "
                 "restart it with these options). Nothing was changed.", reasons)
         if not params["force_restart"]:
-            raise ActivityStreamRefusal(
+            raise Refusal(
                 f"The activity stream of cluster {stream.cluster_id} is started but " + "; ".join(reasons)
                 + ". Set force_restart: true to stop and start it again (its consumers miss the activity "
                   "in between), or change the options to match.", reasons)
@@ -332,7 +326,7 @@ def ensure_stopped(stream: ActivityStream, check_mode: bool, params: Dict) -> Di
     if current["status"] in ("stopped", "stopping"):
         return {"changed": False, "before": before, "after": current}
     if current["pending"] == "start":
-        raise ActivityStreamRefusal(
+        raise Refusal(
             f"The activity stream of cluster {stream.cluster_id} has a start pending its maintenance window; AWS "
             "stops a stream only once it has started: run again after the window. Nothing was changed.")
     if check_mode:
@@ -389,8 +383,8 @@ def main() -> None:
     module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         do(module)
-    except ActivityStreamRefusal as e:
-        module.fail_json(msg=e.message, reasons=e.reasons, changed=False)
+    except Refusal as refusal:
+        fail_refusal(module, refusal)
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
 

@@ -127,6 +127,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import iden
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import modify_cluster
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import modify_instance
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import wait_for
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,10 +185,10 @@ def ensure_exports(client, check_mode: bool, kind: str, identifier: str, log_typ
 
     description = describe(client, identifier)
     if description is None:
-        raise LookupError(f"{label} {identifier} does not exist")
+        raise Refusal(f"{label} {identifier} does not exist")
     if kind == "instance" and description.get("DBClusterIdentifier"):
-        raise LookupError(f"DB instance {identifier} belongs to cluster {description['DBClusterIdentifier']}, which "
-                          "exports the logs of all its instances: give cluster_identifier instead")
+        raise Refusal(f"DB instance {identifier} belongs to cluster {description['DBClusterIdentifier']}, which "
+                      "exports the logs of all its instances: give cluster_identifier instead")
     before = exported_log_types(description)
     change = export_change(before, log_types, state)
     after = after_change(before, change)
@@ -214,8 +216,8 @@ def do(module) -> None:
     try:
         outcome = ensure_exports(client, module.check_mode, kind, identifier, params["log_types"], params["state"],
                                  params["wait"], params["wait_timeout"])
-    except LookupError as e:
-        module.fail_json(msg=str(e), changed=False)
+    except Refusal as refusal:
+        fail_refusal(module, refusal)
     result = {
         "changed": outcome["changed"],
         "enabled_log_types": outcome["after"],

@@ -275,15 +275,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import merge_list
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import plan_changes
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import reboot_required
-
-
-class ParameterGroupRefusal(Exception):
-    """A problem with the options, found before any change."""
-
-    def __init__(self, message: str, errors: Optional[List[str]] = None):
-        super(ParameterGroupRefusal, self).__init__(message)
-        self.message = message
-        self.errors = errors or [message]
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,8 +288,8 @@ def desired_parameters(parameters: Dict, preload_libraries: List[str], records: 
                        engine_defaults: Dict[str, Dict]) -> Dict:
     """The name -> value the group must hold: ``parameters`` plus the merged preload list when it gains a library."""
     if preload_libraries and PRELOAD_PARAMETER in parameters:
-        raise ParameterGroupRefusal(f"give {PRELOAD_PARAMETER} either in parameters (replacing the list) or as "
-                                    "preload_libraries (merged into it), not both")
+        raise Refusal(f"give {PRELOAD_PARAMETER} either in parameters (replacing the list) or as "
+                      "preload_libraries (merged into it), not both")
     desired = dict(parameters)
     if preload_libraries:
         current = effective_value(records.get(PRELOAD_PARAMETER), engine_defaults.get(PRELOAD_PARAMETER))
@@ -335,15 +328,15 @@ def _template(client, scope: str, name: str, params: Dict):
     if source:
         source_group = describe_parameter_group(client, scope, source)
         if source_group is None:
-            raise ParameterGroupRefusal(f"source_group {source}: no such {scope_label(scope)}; nothing was created")
+            raise Refusal(f"source_group {source}: no such {scope_label(scope)}; nothing was created")
         source_family = source_group["DBParameterGroupFamily"]
         if family and family != source_family:
-            raise ParameterGroupRefusal(f"source_group {source} is of family {source_family}, not {family}")
+            raise Refusal(f"source_group {source} is of family {source_family}, not {family}")
         description = params["description"] or f"Copy of {source}"
         return source_family, description, describe_parameters(client, scope, source), source
     if not family:
-        raise ParameterGroupRefusal(f"{scope_label(scope)} {name} does not exist: give family (for example "
-                                    "aurora-postgresql16) or source_group to create it")
+        raise Refusal(f"{scope_label(scope)} {name} does not exist: give family (for example "
+                      "aurora-postgresql16) or source_group to create it")
     description = params["description"] or f"{family} parameters managed by dbaudit.postgresql"
     return family, description, describe_engine_defaults(client, scope, family), None
 
@@ -357,8 +350,8 @@ def ensure_present(client, check_mode: bool, scope: str, name: str, params: Dict
     if group:
         family = group["DBParameterGroupFamily"]
         if params["family"] and params["family"] != family:
-            raise ParameterGroupRefusal(f"{scope_label(scope)} {name} is of family {family}, not {params['family']}; "
-                                        "a group's family cannot change: use another name")
+            raise Refusal(f"{scope_label(scope)} {name} is of family {family}, not {params['family']}; "
+                          "a group's family cannot change: use another name")
         description = group.get("Description")
         if params["description"] and params["description"] != description:
             warnings.append(f"the description of {name} cannot be changed; it stays {description!r}")
@@ -376,11 +369,11 @@ def ensure_present(client, check_mode: bool, scope: str, name: str, params: Dict
     desired = desired_parameters(params["parameters"], params["preload_libraries"], records, engine_defaults)
     changes, errors = plan_changes(records, desired, engine_defaults, params["dynamic_apply_method"])
     if errors:
-        raise ParameterGroupRefusal(f"{scope_label(scope)} {name} ({family}): " + "; ".join(errors)
-                                    + ". Nothing was changed.", errors)
+        raise Refusal(f"{scope_label(scope)} {name} ({family}): " + "; ".join(errors)
+                      + ". Nothing was changed.", errors)
     if (changes or not group) and is_default_group(name):
-        raise ParameterGroupRefusal(f"{name} is an AWS default group, which cannot be modified: create a group of "
-                                    f"your own with source_group: {name} (copying its settings) and attach it")
+        raise Refusal(f"{name} is an AWS default group, which cannot be modified: create a group of "
+                      f"your own with source_group: {name} (copying its settings) and attach it")
 
     arn = group_arn(scope, group) if group else None
     tags_before = list_tags(client, arn) if arn else {}
@@ -434,7 +427,7 @@ def ensure_absent(client, check_mode: bool, scope: str, name: str) -> Dict:
     if not group:
         return {"changed": False, "before": {}}
     if is_default_group(name):
-        raise ParameterGroupRefusal(f"{name} is an AWS default group, which cannot be deleted")
+        raise Refusal(f"{name} is an AWS default group, which cannot be deleted")
     arn = group_arn(scope, group)
     before = shown_group(name, scope, group["DBParameterGroupFamily"], group.get("Description"), arn,
                          list_tags(client, arn) if arn else {})
@@ -492,8 +485,9 @@ def main() -> None:
     module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         do(module)
-    except ParameterGroupRefusal as e:
-        module.fail_json(msg=e.message, errors=e.errors, changed=False)
+    except Refusal as refusal:
+        refusal.details.setdefault("errors", refusal.reasons)  # the key this module has always returned them as
+        fail_refusal(module, refusal)
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
 

@@ -187,12 +187,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import modi
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import read_members
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import wait_for
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import family_of
-
-
-class AttachmentRefusal(Exception):
-    def __init__(self, message: str):
-        super(AttachmentRefusal, self).__init__(message)
-        self.message = message
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,7 +247,7 @@ def plan_cluster_attachment(client, cluster_id: str, cluster_group: Optional[str
                             planned: bool = False) -> Dict:
     cluster = describe_cluster(client, cluster_id)
     if cluster is None:
-        raise AttachmentRefusal(f"DB cluster {cluster_id} does not exist")
+        raise Refusal(f"DB cluster {cluster_id} does not exist")
     engine, version = cluster.get("Engine"), cluster.get("EngineVersion")
     instances = describe_cluster_instances(client, cluster_id)
     problems = []
@@ -263,8 +259,8 @@ def plan_cluster_attachment(client, cluster_id: str, cluster_group: Optional[str
                                        group_or_planned(client, "instance", db_group, planned), engine, version))
     problems = [p for p in problems if p]
     if problems:
-        raise AttachmentRefusal(f"Cannot attach to cluster {cluster_id}: " + "; ".join(problems)
-                                + ". Nothing was changed.")
+        raise Refusal(f"Cannot attach to cluster {cluster_id}: " + "; ".join(problems)
+                      + ". Nothing was changed.")
 
     current_group = cluster.get("DBClusterParameterGroup")
     move_cluster = bool(cluster_group) and current_group != cluster_group
@@ -282,14 +278,14 @@ def plan_cluster_attachment(client, cluster_id: str, cluster_group: Optional[str
 def plan_instance_attachment(client, instance_id: str, db_group: str, planned: bool = False) -> Dict:
     instance = describe_instance(client, instance_id)
     if instance is None:
-        raise AttachmentRefusal(f"DB instance {instance_id} does not exist")
+        raise Refusal(f"DB instance {instance_id} does not exist")
     if instance.get("DBClusterIdentifier"):
-        raise AttachmentRefusal(f"DB instance {instance_id} belongs to cluster {instance['DBClusterIdentifier']}: "
-                                "give cluster_identifier (and db_parameter_group) instead")
+        raise Refusal(f"DB instance {instance_id} belongs to cluster {instance['DBClusterIdentifier']}: "
+                      "give cluster_identifier (and db_parameter_group) instead")
     problem = family_problem("DB parameter group", db_group, group_or_planned(client, "instance", db_group, planned),
                              instance.get("Engine"), instance.get("EngineVersion"))
     if problem:
-        raise AttachmentRefusal(f"Cannot attach to instance {instance_id}: {problem}. Nothing was changed.")
+        raise Refusal(f"Cannot attach to instance {instance_id}: {problem}. Nothing was changed.")
     moving = instances_to_move([instance], db_group)
     before = {"db_parameter_groups": {m["db_instance_identifier"]: m["db_parameter_group"]
                                       for m in cluster_members(None, [instance])}}
@@ -377,8 +373,8 @@ def main() -> None:
     )
     try:
         do(module)
-    except AttachmentRefusal as e:
-        module.fail_json(msg=e.message, changed=False)
+    except Refusal as refusal:
+        fail_refusal(module, refusal)
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
 

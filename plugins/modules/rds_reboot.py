@@ -167,6 +167,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import read
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import reboot_instance
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import reboot_order
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import wait_for
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,7 +259,7 @@ def ensure_rebooted(rebooter: Rebooter, check_mode: bool, only_if_pending: bool,
     members = rebooter.read()
     if not members:
         what = f"DB cluster {rebooter.cluster_id}" if rebooter.cluster_id else f"DB instance {rebooter.instance_id}"
-        raise LookupError(f"{what} does not exist (or has no instances)")
+        raise Refusal(f"{what} does not exist (or has no instances)")
     targets = plan_reboots(members, only_if_pending, single_instance)
     target_ids = [t["db_instance_identifier"] for t in targets]
     not_pending = [m["db_instance_identifier"] for m in reboot_order(members)
@@ -299,8 +301,8 @@ def do(module) -> None:
     rebooter = Rebooter(client, cluster_id, instance_id, params["wait_timeout"])
     try:
         result = ensure_rebooted(rebooter, module.check_mode, params["only_if_pending"], params["failover"], single)
-    except LookupError as e:
-        module.fail_json(msg=str(e), changed=False)
+    except Refusal as refusal:
+        fail_refusal(module, refusal)
     module.exit_json(**result)
 
 

@@ -59,12 +59,32 @@ kms_master_key_id:
   returned: always
   type: str
   sample: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+diff:
+  description: The topic's C(kms_master_key_id) before and after the task.
+  returned: always
+  type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
+
+SNSErrors = AWSErrors.variant(missing_codes=("NotFound",))
+
+
+@SNSErrors.list_error_handler("read the attributes of {topic_arn}", None)
+@AWSRetry.jittered_backoff()
+def topic_key(client, topic_arn):
+    """The topic's KMS key ("" when it is not encrypted); None when there is no such topic."""
+    return client.get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("KmsMasterKeyId", "")
+
+
+@SNSErrors.common_error_handler("set the KMS key of {topic_arn}")
+@AWSRetry.jittered_backoff()
+def set_topic_key(client, topic_arn, key):
+    client.set_topic_attributes(TopicArn=topic_arn, AttributeName="KmsMasterKeyId", AttributeValue=key)
 
 
 def main():
@@ -76,23 +96,20 @@ def main():
     topic_arn, wanted = module.params["topic_arn"], module.params["kms_master_key_id"]
     if not topic_arn.startswith("arn:") or ":sns:" not in topic_arn:
         module.fail_json(msg=f"topic_arn={topic_arn!r} is not an SNS topic ARN")
-    client = module.client("sns", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("sns")
     try:
-        current = client.get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("KmsMasterKeyId", "")
-    except is_boto3_error_code("NotFound") as error:
-        if module.check_mode:
-            module.exit_json(changed=True, kms_master_key_id=wanted,
-                             msg="The topic does not exist yet; it would be encrypted once created.",
-                             diff={"before": {}, "after": {"kms_master_key_id": wanted}})
-        module.fail_aws(error, msg=f"Topic {topic_arn} not found")
-    except Exception as error:  # pylint: disable=broad-except
-        module.fail_aws(error, msg=f"Reading the attributes of {topic_arn} failed")
-    changed = current != wanted
-    if changed and not module.check_mode:
-        try:
-            client.set_topic_attributes(TopicArn=topic_arn, AttributeName="KmsMasterKeyId", AttributeValue=wanted)
-        except Exception as error:  # pylint: disable=broad-except
-            module.fail_aws(error, msg=f"Setting the KMS key of {topic_arn} failed")
+        current = topic_key(client, topic_arn)
+        if current is None:
+            if module.check_mode:
+                module.exit_json(changed=True, kms_master_key_id=wanted,
+                                 msg="The topic does not exist yet; it would be encrypted once created.",
+                                 diff={"before": {}, "after": {"kms_master_key_id": wanted}})
+            module.fail_json(msg=f"Topic {topic_arn} not found")
+        changed = current != wanted
+        if changed and not module.check_mode:
+            set_topic_key(client, topic_arn, wanted)
+    except AnsibleAWSError as error:
+        module.fail_json_aws_error(error)
     module.exit_json(changed=changed, kms_master_key_id=wanted,
                      diff={"before": {"kms_master_key_id": current}, "after": {"kms_master_key_id": wanted}})
 

@@ -114,7 +114,7 @@ def test_aws_managed_and_malformed_aliases_are_refused_before_any_call():
     for alias in ("alias/aws/rds", "aws/s3", "alias/", "alias/has space"):
         try:
             kms_key_by_alias.canonical_alias(alias)
-        except kms_key_by_alias.KeyAliasRefusal:
+        except kms_key_by_alias.Refusal:
             continue
         raise AssertionError(f"{alias!r} was accepted")
     assert kms_key_by_alias.canonical_alias("dbaudit-das") == "alias/dbaudit-das"

@@ -31,7 +31,7 @@ def test_desired_parameters_merge_into_the_effective_preload_list():
     defaults = {"shared_preload_libraries": {"ParameterValue": "pg_stat_statements"}}
     assert group.desired_parameters({}, ["pgaudit"], {"shared_preload_libraries": dict(PRELOAD)}, defaults) == {
         "shared_preload_libraries": "pg_stat_statements,pgaudit"}
-    with pytest.raises(group.ParameterGroupRefusal, match="not both"):
+    with pytest.raises(group.Refusal, match="not both"):
         group.desired_parameters({"shared_preload_libraries": "x"}, ["pgaudit"], records, {})
 
 
@@ -97,9 +97,10 @@ def test_info_entries_only_aurora_postgresql_sorted():
     from ansible_collections.dbaudit.postgresql.plugins.modules import rds_activity_stream_info as info
 
     clusters = [{"DBClusterIdentifier": "b", "Engine": "aurora-postgresql", "ActivityStreamStatus": "started",
-                 "ActivityStreamMode": "async"},
+                 "ActivityStreamMode": "async", "DbClusterResourceId": "cluster-B", "Status": "available"},
                 {"DBClusterIdentifier": "m", "Engine": "aurora-mysql"},
                 {"DBClusterIdentifier": "a", "Engine": "aurora-postgresql"}]
     entries = info.stream_entries(clusters)
     assert [(e["cluster_identifier"], e["status"], e["mode"]) for e in entries] == [
         ("a", "stopped", None), ("b", "started", "async")]
+    assert (entries[1]["cluster_resource_id"], entries[1]["cluster_status"]) == ("cluster-B", "available")
