@@ -66,13 +66,6 @@ options:
         instead of the refusal. Outside check mode a server that does not load pgaudit is always refused.
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 notes:
   - C(CREATE EXTENSION pgaudit) needs a superuser (C(rds_superuser) on RDS and Aurora).
   - Create the extension before setting C(pgaudit.log).
@@ -81,6 +74,7 @@ seealso:
   - module: dbaudit.postgresql.pgaudit_info
   - module: dbaudit.postgresql.rds_parameter_group
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes
   - dbaudit.postgresql.postgres
 """
 

@@ -110,19 +110,13 @@ options:
     description: How many servers are read at a time.
     type: int
     default: 8
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 notes:
   - Problems found on a server (misspelled settings, pgAudit not preloaded) are returned in its C(problems), not
     raised as warnings, so that a fleet's report is not buried in them.
 seealso:
   - module: dbaudit.postgresql.pgaudit_info
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes.info_module
   - dbaudit.postgresql.postgres
 """
 

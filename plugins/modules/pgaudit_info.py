@@ -38,13 +38,6 @@ options:
       - An audit role to report on even if no C(pgaudit.role) setting names it (for example C(rds_pgaudit) before
         it is set). Roles that C(pgaudit.role) names anywhere are always reported.
     type: str
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 notes:
   - Settings stored with C(ALTER SYSTEM) are reported only when the login user may read C(pg_file_settings)
     (a superuser or a member of C(pg_read_all_settings)).
@@ -54,6 +47,7 @@ seealso:
   - module: dbaudit.postgresql.pgaudit_extension
   - module: dbaudit.postgresql.pgaudit_object_audit
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes.info_module
   - dbaudit.postgresql.postgres
 """
 

@@ -73,13 +73,6 @@ options:
         V(false) to grant first and set C(pgaudit.role) later.
     type: bool
     default: true
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 notes:
   - The login user must be able to grant on the tables (their owner, a superuser, or C(rds_superuser)).
   - Privileges the audit role holds through membership in other roles count for pgAudit too; this module manages
@@ -88,6 +81,7 @@ seealso:
   - module: dbaudit.postgresql.pgaudit_extension
   - module: dbaudit.postgresql.pgaudit_settings
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes
   - dbaudit.postgresql.postgres
 """
 

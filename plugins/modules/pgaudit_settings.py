@@ -75,13 +75,6 @@ options:
         C(pgaudit.logg) left by earlier hand edits.
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 notes:
   - The login user needs the right to set superuser-context settings for others; a superuser, or
     C(rds_superuser) on RDS and Aurora.
@@ -93,6 +86,7 @@ seealso:
   - module: dbaudit.postgresql.pgaudit_info
   - module: dbaudit.postgresql.rds_parameter_group
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes
   - dbaudit.postgresql.postgres
 """
 
