@@ -168,14 +168,8 @@ notes:
     OpenSearch, Redshift, ...) is reported as needing replacement.
   - Stream-level server-side encryption of a C(DirectPut) stream is managed with O(server_side_encryption); the
     stream shows C(ENABLING) for a while after it is turned on, counted as on.
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

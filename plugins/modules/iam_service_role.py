@@ -52,14 +52,8 @@ notes:
     C(ListAttachedRolePolicies), C(AttachRolePolicy) and C(DetachRolePolicy) only.
   - A role created by another run between the read and the create is adopted (read again and brought to what
     is asked), not an error.
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -54,14 +54,8 @@ notes:
   - The module calls C(DescribeLogGroups), C(CreateLogGroup), C(PutRetentionPolicy) and C(DeleteRetentionPolicy) only.
   - A group created by someone else (RDS exporting its first log line) between the read and the create is
     taken as existing, not as an error.
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -57,14 +57,8 @@ options:
 notes:
   - AWS applies this change at once (it ignores C(ApplyImmediately) here); none is sent, so other
     modifications waiting for the maintenance window stay there.
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -65,14 +65,8 @@ options:
 notes:
   - The association itself takes effect at once in AWS, so no C(ApplyImmediately) is sent; sending it
     would also apply any other modification waiting for the maintenance window.
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
