@@ -3,32 +3,19 @@
 # Copyright: dbaudit.postgresql contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The compliance report of a fleet: one row per cluster from what was read and the drift found, rendered
-as Markdown and as one self-contained HTML page (inline style, no script, every value escaped)."""
+"""The compliance report of a fleet, as data: one row per cluster from what was read and the drift found, the
+hardening section, and the report's time kept while its findings stay the same. Its Markdown and HTML are rendered
+from this data by the templates in playbooks/templates/ (audit_report.yml)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import html
+import json
 from typing import Any
 from typing import Dict
 from typing import List
 from typing import Optional
-
-COLUMNS = (
-    ("host", "Cluster"),
-    ("parameter_group", "Parameter group"),
-    ("pgaudit_preloaded", "pgAudit loaded"),
-    ("pending_reboot", "Pending reboot"),
-    ("extension", "Extension per database"),
-    ("role_settings", "pgaudit.log per role / database"),
-    ("log_export", "Log export"),
-    ("activity_stream", "Activity stream"),
-    ("stream_key_rotation", "Stream key rotation"),
-    ("alerting", "Alerting"),
-    ("drift", "Drift"),
-)
 
 
 def role_settings(database_facts: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -114,72 +101,17 @@ def hardening(rows: List[Dict[str, Any]], pipelines: Dict[str, Any]) -> Dict[str
     return {"pipelines": shown, "warnings": warnings}
 
 
-def cell(key: str, value: Any) -> str:
-    """A row's value as short text."""
-    if key == "extension":
-        return ", ".join("%s %s" % (db, version or "missing") for db, version in value.items()) or "-"
-    if key == "role_settings":
-        return ", ".join("%s: %s" % ("@".join(part for part in (s["role"], s.get("database")) if part),
-                                     s.get("pgaudit.log") or "-") for s in value) or "-"
-    if key == "activity_stream":
-        return "%s%s" % (value.get("status") or "-", " (%s)" % value["mode"] if value.get("mode") else "")
-    if key == "alerting":
-        parts = []
-        if value["pgaudit_log_subscription"]:
-            parts.append("pgAudit log")
-        if value["activity_stream_functions"]:
-            parts.append("activity stream")
-        return " + ".join(parts) or "none"
-    if key == "drift":
-        return "; ".join(value) if value else "none"
-    if key == "stream_key_rotation":
-        return "-" if value is None else "on" if value else "off"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(value) or "-"
-    return "-" if value is None else str(value)
-
-
-def markdown(report: Dict[str, Any]) -> str:
-    lines = ["# Audit report", "", "Generated %s over %d clusters: %d with drift from policy."
-             % (report["generated"], len(report["clusters"]), report["clusters_with_drift"]), "",
-             "| " + " | ".join(title for _key, title in COLUMNS) + " |",
-             "|" + "---|" * len(COLUMNS)]
-    for entry in report["clusters"]:
-        lines.append("| " + " | ".join(cell(key, entry[key]).replace("|", "\\|") for key, _title in COLUMNS) + " |")
-    return "\n".join(lines + hardening_lines(report.get("hardening") or {})) + "\n"
-
-
-def hardening_lines(section: Dict[str, Any]) -> List[str]:
-    """The hardening section as text lines (Markdown; the HTML page shows the same lines)."""
-    lines = ["", "## Hardening", ""]
-    for name, pipeline in sorted((section.get("pipelines") or {}).items()):
-        lines.append("- pipeline %s: bucket %s versioning %s; delivery stream %s encryption %s%s" % (
-            name, pipeline["bucket"], pipeline["bucket_versioning"] or "-", pipeline["delivery_stream"],
-            pipeline["delivery_stream_encryption"] or "-",
-            " (%s)" % pipeline["delivery_stream_key_type"] if pipeline.get("delivery_stream_key_type") else ""))
-    lines.extend("- warning: %s" % warning for warning in section.get("warnings") or [])
-    if len(lines) == 3:
-        lines.append("- nothing to report")
-    return lines
-
-
-STYLE = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-         "td,th{border:1px solid #999;padding:4px 8px;vertical-align:top;text-align:left}"
-         "th{background:#eee}tr.drift td{background:#fde8e8}tr.ok td{background:#eefbea}")
-
-
-def html_page(report: Dict[str, Any]) -> str:
-    esc = html.escape
-    rows = []
-    for entry in report["clusters"]:
-        rows.append("<tr class=\"%s\">%s</tr>" % ("drift" if entry["drift"] else "ok", "".join(
-            "<td>%s</td>" % esc(cell(key, entry[key])) for key, _title in COLUMNS)))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Audit report</title>"
-            "<style>%s</style></head><body><h1>Audit report</h1><p>Generated %s over %d clusters: %d with drift "
-            "from policy.</p><table><thead><tr>%s</tr></thead><tbody>%s</tbody></table><h2>Hardening</h2><ul>%s</ul>"
-            "</body></html>\n"
-            % (STYLE, esc(report["generated"]), len(report["clusters"]), report["clusters_with_drift"],
-               "".join("<th>%s</th>" % esc(title) for _key, title in COLUMNS), "".join(rows),
-               "".join("<li>%s</li>" % esc(line[2:]) for line in hardening_lines(report.get("hardening") or {})[3:])))
+def keep_generated(report: Dict[str, Any], previous: Optional[bytes]) -> Dict[str, Any]:
+    """``report`` with the ``generated`` time of the ``previous`` report file (its bytes, None when there is none)
+    when everything else is the same, so that a re-run that finds nothing new leaves the files as they are; else
+    ``report`` as it is. A previous file that is not a JSON report counts as different."""
+    try:
+        before = json.loads(previous.decode("utf-8")) if previous is not None else None
+    except ValueError:
+        return report
+    if not isinstance(before, dict) or not isinstance(before.get("generated"), str):
+        return report
+    now = json.loads(json.dumps(report))
+    if dict(now, generated=None) != dict(before, generated=None):
+        return report
+    return dict(report, generated=before["generated"])

@@ -14,13 +14,21 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: audit_report
-short_description: Write the audit compliance report of a fleet, with its drift from policy
+short_description: Compute the audit compliance report of a fleet, with its drift from policy, and write its data
 version_added: 0.1.0
 description:
   - Computes, per cluster, the drift between the audit policy (what C(enable_audit.yml) applies) and what was
     read (the AWS side from M(dbaudit.postgresql.rds_fleet_audit_info), the databases from
-    M(dbaudit.postgresql.pgaudit_info)), and writes the report as JSON, Markdown and one self-contained HTML page.
-  - Touches nothing but the report files; C(audit_report.yml) runs it once on the controller.
+    M(dbaudit.postgresql.pgaudit_info)), returns the report and writes its data as C(audit_report.json) to
+    O(output_dir).
+  - The file is written only when its content changes. C(generated), when the report was made, does not count as a
+    change - when everything else is as in the C(audit_report.json) already there, its C(generated) is kept, so
+    that an unchanged fleet changes no file and a re-run reports C(changed=false).
+  - The Markdown and HTML forms are not made here - C(audit_report.yml) renders them from this module's result with
+    M(ansible.builtin.template) and the templates C(playbooks/templates/audit_report.md.j2) and
+    C(playbooks/templates/audit_report.html.j2), which a user may replace (C(dbaudit_report_markdown_template),
+    C(dbaudit_report_html_template)).
+  - Touches nothing but the report file; C(audit_report.yml) runs it once on the controller.
 author:
   - dbaudit.postgresql maintainers (@dbaudit)
 options:
@@ -75,16 +83,17 @@ options:
     type: dict
     default: {}
   output_dir:
-    description: Directory the report files are written to (created if missing).
+    description: Directory C(audit_report.json) is written to (created if missing).
     type: path
     required: true
 attributes:
   check_mode:
-    description: In check mode the report is computed and returned but no file is written.
+    description: In check mode the report is computed and returned, and C(changed) says whether the file would change;
+      nothing is written.
     support: full
   diff_mode:
-    description: Nothing to compare.
-    support: none
+    description: The C(audit_report.json) there before and the one written (or, in check mode, that would be).
+    support: full
 """
 
 EXAMPLES = r"""
@@ -98,6 +107,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+generated:
+  description:
+    - When the report was made (UTC). A run that finds everything as the C(audit_report.json) already in
+      O(output_dir) says keeps that file's time, so the time is when the report's content was last new.
+  returned: always
+  type: str
+  sample: "2026-12-02T13:00:00Z"
 clusters:
   description: The report's rows, one per cluster, with C(drift), the differences from policy (empty when none).
   returned: always
@@ -122,10 +138,17 @@ hardening:
   sample: {"pipelines": {"dbaudit-das": {"bucket": "b", "bucket_versioning": "Enabled", "delivery_stream": "d",
            "delivery_stream_encryption": "ENABLED", "delivery_stream_key_type": "AWS_OWNED_CMK"}}, "warnings": []}
 files:
-  description: The report files (written unless in check mode).
+  description: The report file this module writes (unless in check mode, and only when its content changes).
   returned: always
   type: dict
-  sample: {"json": "/tmp/r/audit_report.json", "markdown": "/tmp/r/audit_report.md", "html": "/tmp/r/audit_report.html"}
+  sample: {"json": "/tmp/r/audit_report.json"}
+diff:
+  description: The C(audit_report.json) there before (empty when there was none) and the one written.
+  returned: when the file changes (or would) and diff mode is on
+  type: list
+  elements: dict
+  sample: [{"before_header": "/tmp/r/audit_report.json", "after_header": "/tmp/r/audit_report.json",
+            "before": "{...}", "after": "{...}"}]
 """
 
 import datetime
@@ -133,13 +156,17 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_drift import cluster_drift
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_drift import resource_of
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import hardening
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import html_page
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import markdown
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import keep_generated
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.audit_report_render import row
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.report_files import changes
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.report_files import current_content
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.report_files import diff
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.report_files import write_changes
 
 CLUSTER_SPEC = dict(
     host=dict(type="str", required=True),
@@ -148,11 +175,6 @@ CLUSTER_SPEC = dict(
     policy=dict(type="dict", required=True),
     database=dict(type="dict"),
 )
-
-
-def write(path, text):
-    with open(path, "w") as handle:
-        handle.write(text)
 
 
 def main():
@@ -178,23 +200,22 @@ def main():
         "hardening": hardening(rows, module.params["pipelines"]),
     }
     output_dir = module.params["output_dir"]
-    files = dict(json=os.path.join(output_dir, "audit_report.json"),
-                 markdown=os.path.join(output_dir, "audit_report.md"),
-                 html=os.path.join(output_dir, "audit_report.html"))
-    if not module.check_mode:
-        try:
-            if not os.path.isdir(output_dir):
-                os.makedirs(output_dir)
-            write(files["json"], json.dumps(report, indent=2, sort_keys=True) + "\n")
-            write(files["markdown"], markdown(report))
-            write(files["html"], html_page(report))
-        except (IOError, OSError) as e:
-            module.fail_json(msg="cannot write the report to output_dir %s: %s" % (output_dir, e))
+    files = dict(json=os.path.join(output_dir, "audit_report.json"))
+    try:
+        report = keep_generated(report, current_content(files["json"]))
+        changed = changes({files["json"]: to_bytes(json.dumps(report, indent=2, sort_keys=True) + "\n")})
+        if not module.check_mode:
+            write_changes(module, output_dir, changed)
+    except (IOError, OSError) as e:
+        module.fail_json(msg="cannot write the report to output_dir %s: %s" % (output_dir, e))
     for warning in report["hardening"]["warnings"]:
         module.warn("hardening: %s" % warning)
-    module.exit_json(changed=not module.check_mode, clusters=rows, clusters_with_drift=report["clusters_with_drift"],
-                     hardening=report["hardening"],
-                     drift=dict((r["host"], r["drift"]) for r in rows if r["drift"]), files=files)
+    result = dict(changed=bool(changed), generated=report["generated"], clusters=rows,
+                  clusters_with_drift=report["clusters_with_drift"], hardening=report["hardening"],
+                  drift=dict((r["host"], r["drift"]) for r in rows if r["drift"]), files=files)
+    if changed and module._diff:  # pylint: disable=protected-access
+        result["diff"] = diff(changed)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

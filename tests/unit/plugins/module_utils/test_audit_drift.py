@@ -1,5 +1,6 @@
 """module_utils.audit_drift and audit_report_render: each difference from policy as one sentence naming both
-values, nothing when everything matches, and the report rendered with every value escaped."""
+values, nothing when everything matches, and the report rendered (by playbooks/templates/) with every value
+escaped."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
+sys.path.insert(0, str(CHECKOUT / "tests"))
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils import audit_drift  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.module_utils import audit_report_render  # noqa: E402
+from report_templates import render  # noqa: E402
 
 POLICY = {
     "preload_libraries": ["pgaudit"], "parameters": {"pgaudit.log": "none", "pgaudit.log_catalog": 0,
@@ -108,9 +111,9 @@ def test_rendered_report_escapes_values_and_keeps_other_databases_out():
     row = audit_report_render.row("<script>x</script>", "orders", aws(), facts, ["a <b> drift"])
     assert [s["database"] for s in row["role_settings"]] == ["orders"]
     report = {"generated": "now", "clusters": [row], "clusters_with_drift": 1}
-    page = audit_report_render.html_page(report)
+    page = render("audit_report.html.j2", report)
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page and "a &lt;b&gt; drift" in page
-    markdown = audit_report_render.markdown(report)
+    markdown = render("audit_report.md.j2", report)
     assert markdown.count("\n| ") == 2 and "1 with drift" in markdown
 
 
@@ -125,7 +128,8 @@ def test_database_policy_without_role_is_compared_with_the_database_scope():
     row = audit_report_render.row("orders", "orders", aws(), stored, [])
     assert [(s["role"], s["database"], s["pgaudit.log"]) for s in row["role_settings"]] == [
         ("app", "orders", "write"), (None, "orders", "ddl")]
-    assert audit_report_render.cell("role_settings", row["role_settings"]) == "app@orders: write, orders: ddl"
+    report = {"generated": "now", "clusters": [row], "clusters_with_drift": 0}
+    assert "| app@orders: write, orders: ddl |" in render("audit_report.md.j2", report)
 
 
 def test_a_profile_that_does_not_resolve_is_drift_never_compliance():
@@ -199,8 +203,8 @@ def test_hardening_warns_of_keys_without_rotation_and_unhardened_pipelines():
         "pipeline das: bucket b versioning is Disabled",
         "pipeline das: delivery stream d server-side encryption is DISABLED"]
     report = {"generated": "now", "clusters": rows, "clusters_with_drift": 0, "hardening": section}
-    assert "- warning: pipeline das: bucket b versioning is Disabled" in audit_report_render.markdown(report)
-    assert "<h2>Hardening</h2>" in audit_report_render.html_page(report)
+    assert "- warning: pipeline das: bucket b versioning is Disabled" in render("audit_report.md.j2", report)
+    assert "<h2>Hardening</h2>" in render("audit_report.html.j2", report)
 
 
 def test_an_rds_instance_has_no_activity_stream_drift_and_a_self_managed_server_is_its_own_preload():
