@@ -1,8 +1,9 @@
 """The built das_decrypt zip, run by CPython 3.12 (the Lambda runtime's version) on a real record.
 
-Builds the x86_64 zip offline from the wheels ``python lambdas/build_zips.py`` downloaded to
-``.cache/lambda-wheels/`` (skipped if that has not run, or if this machine is not x86_64 or has
-no python3.12), unpacks it, and runs ``das_decrypt.handler.handler`` in a python3.12 process
+Takes the x86_64 zip the collection ships (built once by ``python lambdas/build_zips.py``: bootstrap,
+``make lambda-zips``; tests/integration/release/test_shipped_lambda_zips.py proves it is the bytes a rebuild
+gives), skipped if it has not been built, or if this machine is not x86_64 or has no python3.12;
+unpacks it, and runs ``das_decrypt.handler.handler`` in a python3.12 process
 whose path holds only the zip and boto3/botocore (what the runtime provides). The record is
 made with the emulator's KMS and the Encryption SDK; the events must arrive in S3 through the
 emulator's Firehose. moto cannot run Lambda functions, hence the subprocess.
@@ -10,13 +11,11 @@ emulator's Firehose. moto cannot run Lambda functions, hence the subprocess.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from harness import sandbox_exports
 from sandbox import das_records
 
 CHECKOUT = Path(__file__).resolve().parents[3]
-WHEELS = CHECKOUT / ".cache" / "lambda-wheels" / "python3.12-x86_64"
+ZIP = CHECKOUT / "roles" / "alerting_common" / "files" / "lambda" / "das_decrypt-python3.12-x86_64.zip"
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 
 RUNNER = """
@@ -45,24 +44,14 @@ def python312() -> str | None:
     return found if probe.stdout.strip() == "True" else None
 
 
-def load_builder():
-    spec = importlib.util.spec_from_file_location("build_lambdas", CHECKOUT / "lambdas" / "build_zips.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_lambdas"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="the x86_64 zip runs only on x86_64")
 def test_zip_decrypts_and_delivers_on_python312(sandbox_env, aws_client, kms_key, firehose_to_s3, unique_name,
                                                 tmp_path):
     interpreter = python312()
-    if interpreter is None or not WHEELS.is_dir():
-        pytest.skip("needs python3.12 and the wheels of `python lambdas/build_zips.py` (network) in .cache/")
-    result = load_builder().build_function("das_decrypt", "python3.12", "x86_64", tmp_path / "out",
-                                           wheel_dir=WHEELS, download=False)
+    if interpreter is None or not ZIP.is_file():
+        pytest.skip("needs python3.12 and the zips of `python lambdas/build_zips.py` (make lambda-zips)")
     unpacked = tmp_path / "task"
-    with zipfile.ZipFile(result.path) as archive:
+    with zipfile.ZipFile(ZIP) as archive:
         archive.extractall(unpacked)
     runtime = tmp_path / "runtime"
     runtime.mkdir()
