@@ -24,7 +24,8 @@ description:
     cost at O(transactions_per_second) and O(price_per_gb).
   - Ratios are taken between runs of the same repeat, which ran next to each other, so a machine that gets slower
     or faster during the benchmark does not favour one side.
-  - Writes C(overhead.json), C(overhead.md) and C(overhead.png) to O(output_dir).
+  - Writes C(overhead.json), C(overhead.md) and C(overhead.png) to O(output_dir), each only when its content
+    changes (the report has no time of its own; the runs' start and end times are part of its content).
 author:
   - dbaudit.postgresql maintainers (@dbaudit)
 options:
@@ -71,11 +72,12 @@ options:
     required: true
 attributes:
   check_mode:
-    description: In check mode the report is computed and returned but no file is written.
+    description: In check mode the report is computed and returned, and C(changed) says whether a file would change;
+      nothing is written.
     support: full
   diff_mode:
-    description: Nothing to compare.
-    support: none
+    description: Each file that changes, before and after (the PNG chart as its size and checksum).
+    support: full
 notes:
   - GB in the projection is 2^30 bytes. The projection counts pgAudit entries only; the rest of the server log
     (connections, checkpoints, errors) is billed too.
@@ -118,7 +120,7 @@ markdown:
   returned: always
   type: str
 files:
-  description: The files written (in check mode, the files that would be written).
+  description: The report's files (each written only when its content changes, never in check mode).
   returned: always
   type: dict
   sample: {"json": "/tmp/overhead/overhead.json", "markdown": "/tmp/overhead/overhead.md",
@@ -129,6 +131,13 @@ run_order:
   type: list
   elements: str
   sample: ["tpcb-like/off/1", "tpcb-like/baseline/1", "tpcb-like/full/1", "tpcb-like/baseline/2"]
+diff:
+  description: Per file that changes (or would), its content before (empty when there was none) and after.
+  returned: when a file changes (or would) and diff mode is on
+  type: list
+  elements: dict
+  sample: [{"before_header": "/tmp/overhead/overhead.md (absent)", "after_header": "/tmp/overhead/overhead.md",
+            "before": "", "after": "# What auditing costs\n..."}]
 """
 
 import json
@@ -136,11 +145,15 @@ import os
 from collections import OrderedDict
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import OFF
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import markdown_table
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import summarize_runs
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.png_chart import overhead_chart
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.report_files import changes
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.report_files import diff
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.report_files import write_changes
 
 RUN_FIELDS = ("tps", "transactions", "failed_transactions", "latency_mean_ms", "latency_p50_ms", "latency_p95_ms",
               "pgaudit_log", "started", "ended", "log")
@@ -209,14 +222,6 @@ def chart(rows, workloads, profiles):
     ])
 
 
-def write(path, data):
-    """Write bytes atomically (a reader never sees half a report)."""
-    temporary = path + ".tmp"
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -255,16 +260,20 @@ def main():
     output_dir = params["output_dir"]
     files = dict(json=os.path.join(output_dir, "overhead.json"), markdown=os.path.join(output_dir, "overhead.md"),
                  png=os.path.join(output_dir, "overhead.png"))
-    if not module.check_mode:
-        try:
-            os.makedirs(output_dir, exist_ok=True)
-            write(files["json"], (json.dumps(report, indent=2) + "\n").encode("utf-8"))
-            write(files["markdown"], text.encode("utf-8"))
-            write(files["png"], chart(rows, params["workloads"], params["profiles"]))
-        except OSError as e:
-            module.fail_json(msg="cannot write the report to output_dir %s: %s" % (output_dir, e))
-    module.exit_json(changed=True, rows=rows, markdown=text, files=files,
-                     run_order=["%s/%s/%s" % (run["workload"], run["profile"], run["repeat"]) for run in runs])
+    contents = OrderedDict([(files["json"], to_bytes(json.dumps(report, indent=2) + "\n")),
+                            (files["markdown"], to_bytes(text)),
+                            (files["png"], chart(rows, params["workloads"], params["profiles"]))])
+    try:
+        changed = changes(contents)
+        if not module.check_mode:
+            write_changes(module, output_dir, changed)
+    except OSError as e:
+        module.fail_json(msg="cannot write the report to output_dir %s: %s" % (output_dir, e))
+    result = dict(changed=bool(changed), rows=rows, markdown=text, files=files,
+                  run_order=["%s/%s/%s" % (run["workload"], run["profile"], run["repeat"]) for run in runs])
+    if changed and module._diff:  # pylint: disable=protected-access
+        result["diff"] = diff(changed)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
