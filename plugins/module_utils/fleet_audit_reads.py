@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote
@@ -37,8 +38,10 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import aws_call
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import error_code
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_clusters
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_engine_defaults
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_instances
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import instance_parameter_group
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import SCOPES
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import described_stream
 
 LOG_GROUP_PREFIX = "/aws/rds/cluster/"
@@ -73,16 +76,26 @@ def log_group_name(cluster_identifier: str, prefix: str = LOG_GROUP_PREFIX) -> s
     return "%s%s/postgresql" % (prefix, cluster_identifier)
 
 
-@aws_call("describe the parameters of cluster parameter group {group}", missing_codes=GROUP_NOT_FOUND, missing=None)
-def user_parameters(rds, group: str, calls: Dict[str, int]) -> Optional[Dict[str, Optional[str]]]:
-    """The parameters set in a cluster parameter group (Source user), by name; None when the group is not found."""
+@aws_call("describe the parameters of {scope} parameter group {group}", missing_codes=GROUP_NOT_FOUND, missing=None)
+def user_parameters(rds, group: str, calls: Dict[str, int],
+                    scope: str = "cluster") -> Optional[Dict[str, Optional[str]]]:
+    """The parameters set in a cluster parameter group (a DB parameter group for ``scope`` instance), Source user,
+    by name; None when the group is not found."""
+    api = SCOPES[scope]
     found = {}  # type: Dict[str, Optional[str]]
-    paginator = rds.get_paginator("describe_db_cluster_parameters")
-    for page in paginator.paginate(DBClusterParameterGroupName=group, Source="user", MaxRecords=100):
-        count(calls, "describe_db_cluster_parameters")
+    paginator = rds.get_paginator(api["describe_parameters"])
+    for page in paginator.paginate(**{api["name"]: group}, Source="user", MaxRecords=100):
+        count(calls, api["describe_parameters"])
         for parameter in page.get("Parameters") or []:
             found[parameter["ParameterName"]] = parameter.get("ParameterValue")
     return found
+
+
+def engine_default_values(rds, family: str, calls: Dict[str, int], scope: str = "cluster") -> Dict[str, Optional[str]]:
+    """The engine defaults of a family for cluster parameter groups (DB parameter groups for ``scope`` instance),
+    by name."""
+    return dict((parameter["ParameterName"], parameter.get("ParameterValue"))
+                for parameter in describe_engine_defaults(rds, scope, family, calls=calls))
 
 
 def family_of(engine: Optional[str], engine_version: Optional[str]) -> Optional[str]:
@@ -91,42 +104,6 @@ def family_of(engine: Optional[str], engine_version: Optional[str]) -> Optional[
     if engine not in ("aurora-postgresql", "postgres") or not engine_version:
         return None
     return "%s%s" % (engine, str(engine_version).split(".", maxsplit=1)[0])
-
-
-@aws_call("describe the parameters of DB parameter group {group}", missing_codes=GROUP_NOT_FOUND, missing=None)
-def user_instance_parameters(rds, group: str, calls: Dict[str, int]) -> Optional[Dict[str, Optional[str]]]:
-    """The parameters set in a DB parameter group (Source user), by name; None when the group is not found."""
-    found = {}  # type: Dict[str, Optional[str]]
-    paginator = rds.get_paginator("describe_db_parameters")
-    for page in paginator.paginate(DBParameterGroupName=group, Source="user", MaxRecords=100):
-        count(calls, "describe_db_parameters")
-        for parameter in page.get("Parameters") or []:
-            found[parameter["ParameterName"]] = parameter.get("ParameterValue")
-    return found
-
-
-@aws_call("describe the engine default parameters of family {family}")
-def engine_default_instance_parameters(rds, family: str, calls: Dict[str, int]) -> Dict[str, Optional[str]]:
-    """The engine defaults of a DB parameter group family, by name."""
-    found = {}  # type: Dict[str, Optional[str]]
-    paginator = rds.get_paginator("describe_engine_default_parameters")
-    for page in paginator.paginate(DBParameterGroupFamily=family, MaxRecords=100):
-        count(calls, "describe_engine_default_parameters")
-        for parameter in (page.get("EngineDefaults") or {}).get("Parameters") or []:
-            found[parameter["ParameterName"]] = parameter.get("ParameterValue")
-    return found
-
-
-@aws_call("describe the engine default cluster parameters of family {family}")
-def engine_default_parameters(rds, family: str, calls: Dict[str, int]) -> Dict[str, Optional[str]]:
-    """The engine defaults of a family (Source system and engine-default), by name."""
-    found = {}  # type: Dict[str, Optional[str]]
-    paginator = rds.get_paginator("describe_engine_default_cluster_parameters")
-    for page in paginator.paginate(DBParameterGroupFamily=family, MaxRecords=100):
-        count(calls, "describe_engine_default_cluster_parameters")
-        for parameter in (page.get("EngineDefaults") or {}).get("Parameters") or []:
-            found[parameter["ParameterName"]] = parameter.get("ParameterValue")
-    return found
 
 
 @aws_call("read the key rotation of KMS key {key_id}", missing_codes=("NotFoundException", "AccessDeniedException"),
@@ -360,13 +337,13 @@ def read_instances(rds, logs, identifiers: List[str], calls: Dict[str, int], par
         return {}
     instances = describe_instances(rds, identifiers, calls=calls)
     names = sorted(set(instance_parameter_group(i) for i in instances.values()) - {None})
-    parameters = read_each(user_instance_parameters, rds, names, calls, parallel)
+    parameters = read_each(functools.partial(user_parameters, scope="instance"), rds, names, calls, parallel)
     family_of_group = dict((instance_parameter_group(i), family_of(i.get("Engine"), i.get("EngineVersion")))
                            for i in instances.values())
     families = sorted(set(family_of_group[name] for name in names
                           if parameters[name] is not None and "shared_preload_libraries" not in parameters[name]
                           and family_of_group[name]))
-    defaults = read_each(engine_default_instance_parameters, rds, families, calls, parallel)
+    defaults = read_each(functools.partial(engine_default_values, scope="instance"), rds, families, calls, parallel)
     groups = dict((name, group_facts(name, parameters[name], defaults.get(family_of_group[name] or "")))
                   for name in names)
     known_log_groups = log_groups(logs, calls, INSTANCE_LOG_GROUP_PREFIX)
@@ -396,7 +373,7 @@ def read_fleet(rds, logs, lambda_client, identifiers: List[str], parallel: int =
     families = sorted(set(family_of_group[name] for name in names
                           if parameters[name] is not None and "shared_preload_libraries" not in parameters[name]
                           and family_of_group[name]))
-    defaults = read_each(engine_default_parameters, rds, families, calls, parallel)
+    defaults = read_each(engine_default_values, rds, families, calls, parallel)
     groups = dict((name, group_facts(name, parameters[name], defaults.get(family_of_group[name] or "")))
                   for name in names)
     known_log_groups = log_groups(logs, calls)

@@ -143,12 +143,13 @@ def describe_parameters(client, scope: str, name: str) -> List[Dict]:
 
 
 @aws_call("describe the engine default {scope} parameters of family {family}")
-def describe_engine_defaults(client, scope: str, family: str) -> List[Dict]:
-    """The family's engine default parameters (all pages)."""
+def describe_engine_defaults(client, scope: str, family: str, calls: Optional[Dict[str, int]] = None) -> List[Dict]:
+    """The family's engine default parameters (all pages); ``calls`` counts the pages."""
     api = SCOPES[scope]
     paginator = client.get_paginator(api["engine_defaults"])
     parameters = []  # type: List[Dict]
     for page in paginator.paginate(DBParameterGroupFamily=family, MaxRecords=MAX_RECORDS):
+        _count(calls, api["engine_defaults"])
         parameters.extend((page.get("EngineDefaults") or {}).get("Parameters") or [])
     return parameters
 

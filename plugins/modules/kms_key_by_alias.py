@@ -169,7 +169,7 @@ def rotation_of(client, key_id: str) -> bool:
     return bool(client.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"])
 
 
-@KMSErrors.common_error_handler("change {changes} of KMS key {key_id}")
+@KMSErrors.common_error_handler("change the settings {changes} of KMS key {key_id}")
 def apply_settings(client, key_id: str, changes: Dict[str, Any]) -> None:
     # Enable first: rotation cannot be changed on a disabled key.
     if changes.get("enabled") is True:
