@@ -606,10 +606,7 @@ def main() -> None:
         required_if=[["state", "present", ["s3_destination"]]],
         supports_check_mode=True,
     )
-    try:
-        do(module)
-    except AnsibleFirehoseError as e:
-        module.fail_json_aws_error(e)
+    module.run(do)
 
 
 if __name__ == "__main__":

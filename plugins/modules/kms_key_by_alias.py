@@ -110,12 +110,10 @@ from typing import Dict
 from typing import Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
@@ -135,7 +133,7 @@ def canonical_alias(alias: str) -> str:
         raise Refusal("alias=%r names an AWS managed key; give an alias of your own" % alias)
     if not all(c.isalnum() or c in "/_-" for c in name) or len(name) > 250:
         raise Refusal("alias=%r may hold only letters, digits, '/', '_' and '-' (at most 256 characters "
-                              "with alias/)" % alias)
+                      "with alias/)" % alias)
     return "alias/" + name
 
 
@@ -229,28 +227,13 @@ def ensure_present(client, check_mode: bool, params: Dict[str, Any]) -> Dict[str
             "before": before, "after": after}
 
 
-def main() -> None:
-    argument_spec = dict(
-        alias=dict(type="str", required=True, aliases=["key_alias"]),
-        description=dict(type="str"),
-        policy=dict(type="json"),
-        enable_key_rotation=dict(type="bool"),
-        enabled=dict(type="bool", default=True),
-        pending_window_days=dict(type="int", default=7),
-        state=dict(type="str", choices=["present"], default="present"),
-    )
-    module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+def do(module) -> None:
     if not 7 <= module.params["pending_window_days"] <= 30:
         module.fail_json(msg="pending_window_days=%s is outside 7..30 (what KMS allows)"
                          % module.params["pending_window_days"])
-    try:
-        canonical_alias(module.params["alias"])
-        client = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
-        outcome = ensure_present(client, module.check_mode, module.params)
-    except Refusal as refusal:
-        fail_refusal(module, refusal)
-    except AnsibleAWSError as error:
-        module.fail_json_aws_error(error)
+    canonical_alias(module.params["alias"])
+    client = module.client("kms")
+    outcome = ensure_present(client, module.check_mode, module.params)
     if outcome["adopted"]:
         module.warn("%s was created by another run at the same time; its key was adopted and the key this run made "
                     "(%s) is scheduled for deletion in %s days"
@@ -262,6 +245,20 @@ def main() -> None:
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": outcome["before"], "after": outcome["after"]}
     module.exit_json(**result)
+
+
+def main() -> None:
+    argument_spec = dict(
+        alias=dict(type="str", required=True, aliases=["key_alias"]),
+        description=dict(type="str"),
+        policy=dict(type="json"),
+        enable_key_rotation=dict(type="bool"),
+        enabled=dict(type="bool", default=True),
+        pending_window_days=dict(type="int", default=7),
+        state=dict(type="str", choices=["present"], default="present"),
+    )
+    module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module.run(do)
 
 
 if __name__ == "__main__":

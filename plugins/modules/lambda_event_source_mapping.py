@@ -124,7 +124,6 @@ diff:
   type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
@@ -226,6 +225,38 @@ def create_mapping(client, function_name, event_source_arn, starting_position, w
                                               StartingPosition=starting_position, **request_fields(wanted))
 
 
+def do(module):
+    params = module.params
+    errors = validate(params)
+    if errors:
+        module.fail_json(msg="Invalid event source mapping options: " + "; ".join(errors), errors=errors)
+    client = module.client("lambda")
+    existing = find_mapping(client, params["function_name"], params["event_source_arn"])
+    before = described_settings(existing)
+    if params["state"] == "absent":
+        if existing and not module.check_mode:
+            delete_mapping(client, existing["UUID"])
+        module.exit_json(changed=bool(existing), event_source_mapping={},
+                         diff={"before": before, "after": {}})
+    wanted = wanted_settings(params)
+    if existing:
+        if existing.get("StartingPosition") and existing["StartingPosition"] != params["starting_position"]:
+            module.warn(f"The mapping started at {existing['StartingPosition']}; starting_position applies "
+                        "only to a new mapping and is left as it is.")
+        differing = [option for option in SETTINGS if before.get(option) != wanted[option]]
+        after = dict(before, **wanted)
+        if differing and not module.check_mode:
+            after = described_settings(update_mapping(client, existing["UUID"], wanted))
+        module.exit_json(changed=bool(differing), changed_settings=differing, event_source_mapping=after,
+                         diff={"before": before, "after": after})
+    after = dict(wanted, event_source_arn=params["event_source_arn"],
+                 starting_position=params["starting_position"])
+    if not module.check_mode:
+        after = described_settings(create_mapping(client, params["function_name"], params["event_source_arn"],
+                                                  params["starting_position"], wanted))
+    module.exit_json(changed=True, event_source_mapping=after, diff={"before": {}, "after": after})
+
+
 def main():
     argument_spec = dict(
         function_name=dict(type="str", required=True),
@@ -243,38 +274,7 @@ def main():
         function_response_types=dict(type="list", elements="str", choices=["ReportBatchItemFailures"], default=[]),
     )
     module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    errors = validate(params)
-    if errors:
-        module.fail_json(msg="Invalid event source mapping options: " + "; ".join(errors), errors=errors)
-    client = module.client("lambda")
-    try:
-        existing = find_mapping(client, params["function_name"], params["event_source_arn"])
-        before = described_settings(existing)
-        if params["state"] == "absent":
-            if existing and not module.check_mode:
-                delete_mapping(client, existing["UUID"])
-            module.exit_json(changed=bool(existing), event_source_mapping={},
-                             diff={"before": before, "after": {}})
-        wanted = wanted_settings(params)
-        if existing:
-            if existing.get("StartingPosition") and existing["StartingPosition"] != params["starting_position"]:
-                module.warn(f"The mapping started at {existing['StartingPosition']}; starting_position applies "
-                            "only to a new mapping and is left as it is.")
-            differing = [option for option in SETTINGS if before.get(option) != wanted[option]]
-            after = dict(before, **wanted)
-            if differing and not module.check_mode:
-                after = described_settings(update_mapping(client, existing["UUID"], wanted))
-            module.exit_json(changed=bool(differing), changed_settings=differing, event_source_mapping=after,
-                             diff={"before": before, "after": after})
-        after = dict(wanted, event_source_arn=params["event_source_arn"],
-                     starting_position=params["starting_position"])
-        if not module.check_mode:
-            after = described_settings(create_mapping(client, params["function_name"], params["event_source_arn"],
-                                                      params["starting_position"], wanted))
-        module.exit_json(changed=True, event_source_mapping=after, diff={"before": {}, "after": after})
-    except AnsibleAWSError as error:
-        module.fail_json_aws_error(error)
+    module.run(do)
 
 
 if __name__ == "__main__":

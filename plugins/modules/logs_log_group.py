@@ -130,7 +130,6 @@ from typing import Dict
 from typing import Optional
 from typing import Tuple
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
@@ -243,10 +242,7 @@ def main() -> None:
         mutually_exclusive=[["retention_days", "never_expire"]],
         supports_check_mode=True,
     )
-    try:
-        do(module)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    module.run(do)
 
 
 if __name__ == "__main__":

@@ -175,7 +175,6 @@ from typing import Tuple
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
@@ -183,7 +182,6 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import del
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import describe_subscription_filters
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import destination_kind
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import put_subscription_filter
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 # A hard limit of CloudWatch Logs (not a quota that can be raised).
@@ -357,12 +355,7 @@ def main() -> None:
         required_if=[["state", "present", ["filter_pattern", "destination_arn"]]],
         supports_check_mode=True,
     )
-    try:
-        do(module)
-    except Refusal as refusal:
-        fail_refusal(module, refusal)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    module.run(do)
 
 
 if __name__ == "__main__":

@@ -162,7 +162,6 @@ diff:
 from typing import Dict
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_cluster
@@ -181,7 +180,6 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_st
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import PENDING_WINDOW
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import restart_reasons
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_activity_stream import stream_kinesis_name
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
@@ -375,12 +373,7 @@ def main() -> None:
         wait_timeout=dict(type="int", default=1800),
     )
     module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        do(module)
-    except Refusal as refusal:
-        fail_refusal(module, refusal)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    module.run(do)
 
 
 if __name__ == "__main__":

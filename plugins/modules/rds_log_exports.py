@@ -112,7 +112,6 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_cluster
@@ -121,7 +120,6 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import iden
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import modify_cluster
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import modify_instance
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import wait_for
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
@@ -207,11 +205,8 @@ def do(module) -> None:
         kind, identifier = "instance", identifier_from_arn(params["db_instance_identifier"])
     if not params["log_types"]:
         module.fail_json(msg="log_types must name at least one log type, for example postgresql")
-    try:
-        outcome = ensure_exports(client, module.check_mode, kind, identifier, params["log_types"], params["state"],
-                                 params["wait"], params["wait_timeout"])
-    except Refusal as refusal:
-        fail_refusal(module, refusal)
+    outcome = ensure_exports(client, module.check_mode, kind, identifier, params["log_types"], params["state"],
+                             params["wait"], params["wait_timeout"])
     result = {
         "changed": outcome["changed"],
         "enabled_log_types": outcome["after"],
@@ -238,10 +233,7 @@ def main() -> None:
         mutually_exclusive=[["cluster_identifier", "db_instance_identifier"]],
         supports_check_mode=True,
     )
-    try:
-        do(module)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    module.run(do)
 
 
 if __name__ == "__main__":

@@ -245,7 +245,6 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
@@ -269,7 +268,6 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import merge_list
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import plan_changes
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import reboot_required
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
@@ -278,11 +276,17 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import 
 # ---------------------------------------------------------------------------------------------
 
 
+def refused(message: str, errors: Optional[List[str]] = None) -> Refusal:
+    """A Refusal whose reasons the failure also returns as ``errors``, the key this module has always had."""
+    errors = errors or [message]
+    return Refusal(message, errors, errors=errors)
+
+
 def desired_parameters(parameters: Dict, preload_libraries: List[str], records: Dict[str, Dict],
                        engine_defaults: Dict[str, Dict]) -> Dict:
     """The name -> value the group must hold: ``parameters`` plus the merged preload list when it gains a library."""
     if preload_libraries and PRELOAD_PARAMETER in parameters:
-        raise Refusal(f"give {PRELOAD_PARAMETER} either in parameters (replacing the list) or as "
+        raise refused(f"give {PRELOAD_PARAMETER} either in parameters (replacing the list) or as "
                       "preload_libraries (merged into it), not both")
     desired = dict(parameters)
     if preload_libraries:
@@ -322,14 +326,14 @@ def _template(client, scope: str, name: str, params: Dict):
     if source:
         source_group = describe_parameter_group(client, scope, source)
         if source_group is None:
-            raise Refusal(f"source_group {source}: no such {scope_label(scope)}; nothing was created")
+            raise refused(f"source_group {source}: no such {scope_label(scope)}; nothing was created")
         source_family = source_group["DBParameterGroupFamily"]
         if family and family != source_family:
-            raise Refusal(f"source_group {source} is of family {source_family}, not {family}")
+            raise refused(f"source_group {source} is of family {source_family}, not {family}")
         description = params["description"] or f"Copy of {source}"
         return source_family, description, describe_parameters(client, scope, source), source
     if not family:
-        raise Refusal(f"{scope_label(scope)} {name} does not exist: give family (for example "
+        raise refused(f"{scope_label(scope)} {name} does not exist: give family (for example "
                       "aurora-postgresql16) or source_group to create it")
     description = params["description"] or f"{family} parameters managed by dbaudit.postgresql"
     return family, description, describe_engine_defaults(client, scope, family), None
@@ -344,7 +348,7 @@ def ensure_present(client, check_mode: bool, scope: str, name: str, params: Dict
     if group:
         family = group["DBParameterGroupFamily"]
         if params["family"] and params["family"] != family:
-            raise Refusal(f"{scope_label(scope)} {name} is of family {family}, not {params['family']}; "
+            raise refused(f"{scope_label(scope)} {name} is of family {family}, not {params['family']}; "
                           "a group's family cannot change: use another name")
         description = group.get("Description")
         if params["description"] and params["description"] != description:
@@ -363,10 +367,10 @@ def ensure_present(client, check_mode: bool, scope: str, name: str, params: Dict
     desired = desired_parameters(params["parameters"], params["preload_libraries"], records, engine_defaults)
     changes, errors = plan_changes(records, desired, engine_defaults, params["dynamic_apply_method"])
     if errors:
-        raise Refusal(f"{scope_label(scope)} {name} ({family}): " + "; ".join(errors)
+        raise refused(f"{scope_label(scope)} {name} ({family}): " + "; ".join(errors)
                       + ". Nothing was changed.", errors)
     if (changes or not group) and is_default_group(name):
-        raise Refusal(f"{name} is an AWS default group, which cannot be modified: create a group of "
+        raise refused(f"{name} is an AWS default group, which cannot be modified: create a group of "
                       f"your own with source_group: {name} (copying its settings) and attach it")
 
     arn = group_arn(scope, group) if group else None
@@ -421,7 +425,7 @@ def ensure_absent(client, check_mode: bool, scope: str, name: str) -> Dict:
     if not group:
         return {"changed": False, "before": {}}
     if is_default_group(name):
-        raise Refusal(f"{name} is an AWS default group, which cannot be deleted")
+        raise refused(f"{name} is an AWS default group, which cannot be deleted")
     arn = group_arn(scope, group)
     before = shown_group(name, scope, group["DBParameterGroupFamily"], group.get("Description"), arn,
                          list_tags(client, arn) if arn else {})
@@ -477,13 +481,7 @@ def main() -> None:
         purge_tags=dict(type="bool", default=True),
     )
     module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        do(module)
-    except Refusal as refusal:
-        refusal.details.setdefault("errors", refusal.reasons)  # the key this module has always returned them as
-        fail_refusal(module, refusal)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    module.run(do)
 
 
 if __name__ == "__main__":

@@ -167,7 +167,6 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import cluster_members
@@ -181,7 +180,6 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import modi
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import read_members
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import wait_for
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds_parameters import family_of
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
@@ -365,12 +363,7 @@ def main() -> None:
         required_by={"db_instance_identifier": ["db_parameter_group"]},
         supports_check_mode=True,
     )
-    try:
-        do(module)
-    except Refusal as refusal:
-        fail_refusal(module, refusal)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    module.run(do)
 
 
 if __name__ == "__main__":

@@ -150,7 +150,6 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_instance
@@ -161,7 +160,6 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import read
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import reboot_instance
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import reboot_order
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import wait_for
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 
@@ -293,10 +291,7 @@ def do(module) -> None:
             cluster_id, single = instance["DBClusterIdentifier"], instance_id
             instance_id = None
     rebooter = Rebooter(client, cluster_id, instance_id, params["wait_timeout"])
-    try:
-        result = ensure_rebooted(rebooter, module.check_mode, params["only_if_pending"], params["failover"], single)
-    except Refusal as refusal:
-        fail_refusal(module, refusal)
+    result = ensure_rebooted(rebooter, module.check_mode, params["only_if_pending"], params["failover"], single)
     module.exit_json(**result)
 
 
@@ -314,10 +309,7 @@ def main() -> None:
         mutually_exclusive=[["cluster_identifier", "db_instance_identifier"]],
         supports_check_mode=True,
     )
-    try:
-        do(module)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+    module.run(do)
 
 
 if __name__ == "__main__":

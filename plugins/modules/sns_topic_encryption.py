@@ -59,7 +59,6 @@ diff:
   type: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
@@ -81,31 +80,32 @@ def set_topic_key(client, topic_arn, key):
     client.set_topic_attributes(TopicArn=topic_arn, AttributeName="KmsMasterKeyId", AttributeValue=key)
 
 
+def do(module):
+    topic_arn, wanted = module.params["topic_arn"], module.params["kms_master_key_id"]
+    if not topic_arn.startswith("arn:") or ":sns:" not in topic_arn:
+        module.fail_json(msg=f"topic_arn={topic_arn!r} is not an SNS topic ARN")
+    client = module.client("sns")
+    current = topic_key(client, topic_arn)
+    if current is None:
+        if module.check_mode:
+            module.exit_json(changed=True, kms_master_key_id=wanted,
+                             msg="The topic does not exist yet; it would be encrypted once created.",
+                             diff={"before": {}, "after": {"kms_master_key_id": wanted}})
+        module.fail_json(msg=f"Topic {topic_arn} not found")
+    changed = current != wanted
+    if changed and not module.check_mode:
+        set_topic_key(client, topic_arn, wanted)
+    module.exit_json(changed=changed, kms_master_key_id=wanted,
+                     diff={"before": {"kms_master_key_id": current}, "after": {"kms_master_key_id": wanted}})
+
+
 def main():
     argument_spec = dict(
         topic_arn=dict(type="str", required=True),
         kms_master_key_id=dict(type="str", required=True, no_log=False),
     )
     module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    topic_arn, wanted = module.params["topic_arn"], module.params["kms_master_key_id"]
-    if not topic_arn.startswith("arn:") or ":sns:" not in topic_arn:
-        module.fail_json(msg=f"topic_arn={topic_arn!r} is not an SNS topic ARN")
-    client = module.client("sns")
-    try:
-        current = topic_key(client, topic_arn)
-        if current is None:
-            if module.check_mode:
-                module.exit_json(changed=True, kms_master_key_id=wanted,
-                                 msg="The topic does not exist yet; it would be encrypted once created.",
-                                 diff={"before": {}, "after": {"kms_master_key_id": wanted}})
-            module.fail_json(msg=f"Topic {topic_arn} not found")
-        changed = current != wanted
-        if changed and not module.check_mode:
-            set_topic_key(client, topic_arn, wanted)
-    except AnsibleAWSError as error:
-        module.fail_json_aws_error(error)
-    module.exit_json(changed=changed, kms_master_key_id=wanted,
-                     diff={"before": {"kms_master_key_id": current}, "after": {"kms_master_key_id": wanted}})
+    module.run(do)
 
 
 if __name__ == "__main__":
