@@ -338,7 +338,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import AnsibleFirehoseError
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import COMPRESSION_FORMATS
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import config_with_tags
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import create_delivery_stream
@@ -363,6 +362,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import validate_encryption
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import validate_options
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.firehose import wait_for_delivery_stream
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 STABLE_STATES = ("ACTIVE",)
 # Option paths UpdateDestination does not change.
@@ -396,14 +396,12 @@ def _settle(client, name: str, description: Optional[Dict], wait: bool, wait_tim
         return None
     status = description.get("DeliveryStreamStatus")
     if status == "CREATING_FAILED":
-        raise AnsibleFirehoseError(
-            message=f"Delivery stream {name} is in CREATING_FAILED "
-                    f"({description.get('FailureDescription') or 'no failure description'}); "
-                    "delete it with state=absent and create it again once the cause is fixed")
+        raise Refusal(f"Delivery stream {name} is in CREATING_FAILED "
+                      f"({description.get('FailureDescription') or 'no failure description'}); "
+                      "delete it with state=absent and create it again once the cause is fixed")
     if status in ("CREATING", "DELETING"):
         if not wait:
-            raise AnsibleFirehoseError(
-                message=f"Delivery stream {name} is {status}; set wait=true to wait for it to settle")
+            raise Refusal(f"Delivery stream {name} is {status}; set wait=true to wait for it to settle")
         waiter = "delivery_stream_active" if status == "CREATING" else "delivery_stream_deleted"
         wait_for_delivery_stream(client, name, waiter, wait_timeout)
         return describe_delivery_stream(client, name)
@@ -438,10 +436,9 @@ def ensure_delivery_stream_present(
     current = current_config(description)
     reasons = replacement_reasons(current, desired, destination_type(description))
     if reasons:
-        raise AnsibleFirehoseError(
-            message=f"Delivery stream {name} cannot be changed in place: " + "; ".join(reasons) + ". "
-                    "Firehose cannot change this on an existing stream. Delete it (state=absent) and create it "
-                    "again; records it is still buffering are lost when it is deleted.")
+        raise Refusal(f"Delivery stream {name} cannot be changed in place: " + "; ".join(reasons) + ". "
+                      "Firehose cannot change this on an existing stream. Delete it (state=absent) and create it "
+                      "again; records it is still buffering are lost when it is deleted.", reasons)
 
     current_tags = list_delivery_stream_tags(client, name)
     encryption_now = current_encryption(description)
