@@ -5,15 +5,19 @@
 
 """pgAudit's state on one server, as pgaudit_info returns it and pgaudit_fleet_info returns it per server.
 
-``server_facts(module, databases, audit_role)`` connects with ``module.params`` (the connection options),
-reads the server-wide facts on ``login_db`` and then each database in turn. A failed query fails
-``module`` (``SqlSession``); pgaudit_fleet_info passes a stand-in whose ``fail_json`` raises instead."""
+``server_facts(params, databases, audit_role)`` connects with the connection options in ``params``, reads the
+server-wide facts on ``login_db`` and then each database in turn. A failed connection to the login database or a
+failed query raises ``PostgresError``: pgaudit_info fails with it, pgaudit_fleet_info reports that server failed."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from collections import OrderedDict
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import describe
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import full_name
@@ -32,12 +36,12 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import server_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import table_privileges
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import PostgresError
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import SqlSession
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connect
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import try_connect
 
 
-def scope_of(database, role):
+def scope_of(database: Optional[str], role: Optional[str]) -> str:
     if database is None and role is None:
         return "all_roles"
     if role is None:
@@ -47,7 +51,7 @@ def scope_of(database, role):
     return "role_in_database"
 
 
-def scope_label(entry):
+def scope_label(entry: Dict[str, Any]) -> str:
     """``role 'app' in database 'billing'``, ``database 'billing'``, ``all roles``, ``server``."""
     if entry["scope"] == "all_roles":
         return "all roles"
@@ -59,11 +63,11 @@ def scope_label(entry):
     return " in ".join(parts) or entry["scope"].replace("_", " ")
 
 
-def described(entries):
+def described(entries: Dict[str, str]) -> Dict[str, Dict[str, Any]]:
     return OrderedDict((full_name(name), describe(name, value)) for name, value in entries.items())
 
 
-def problems_of(entry):
+def problems_of(entry: Dict[str, Any]) -> List[str]:
     found = []
     for name, facts in entry["settings"].items():
         if not facts.get("known", True):
@@ -73,7 +77,7 @@ def problems_of(entry):
     return found
 
 
-def collect_settings(session, only_databases=None):
+def collect_settings(session, only_databases: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     """Every scope with pgAudit settings; with ``only_databases``, database and role-in-database scopes of
     those databases only."""
     scopes = []
@@ -95,7 +99,7 @@ def collect_settings(session, only_databases=None):
     return scopes
 
 
-def audit_roles(session, scopes, extra):
+def audit_roles(session, scopes: List[Dict[str, Any]], extra: Optional[str]) -> List[Dict[str, Any]]:
     named = OrderedDict()
     if extra:
         named[extra] = []
@@ -111,15 +115,16 @@ def audit_roles(session, scopes, extra):
     return roles
 
 
-def database_facts(module, database, roles, session=None):
+def database_facts(params: Dict[str, Any], database: str, roles: List[Dict[str, Any]],
+                   session: Optional[SqlSession] = None) -> Dict[str, Any]:
     """The extension and the audit roles' grants in one database, on ``session`` when it is connected to it
-    (the login database), else on a connection of its own."""
+    (the login database), else on a connection of its own (one that cannot be made is the database's ``error``)."""
     own = session is None
     if own:
-        conn, error = try_connect(module, dbname=database)
-        if conn is None:
-            return dict(error=error)
-        session = SqlSession(module, conn)
+        try:
+            session = SqlSession(connect(params, dbname=database))
+        except PostgresError as e:
+            return dict(error=e.message)
     try:
         state = extension_state(session)
         grants = OrderedDict((role["name"], table_privileges(session, role["name"]))
@@ -130,14 +135,15 @@ def database_facts(module, database, roles, session=None):
     return dict(installed_version=state["installed_version"], schema=state["schema"], audit_role_grants=grants)
 
 
-def server_facts(module, databases=None, audit_role=None, listed_databases_only=False, find_roles=None,
-                 find_databases=None):
+def server_facts(params: Dict[str, Any], databases: Optional[List[str]] = None, audit_role: Optional[str] = None,
+                 listed_databases_only: bool = False, find_roles: Optional[List[str]] = None,
+                 find_databases: Optional[List[str]] = None) -> Dict[str, Any]:
     """Everything pgaudit_info reports (without ``changed``); ``problems`` also lists a missing preload. With
     ``listed_databases_only`` (and ``databases`` given), settings stored for other databases are left out.
     ``find_roles`` / ``find_databases``: names looked up, returned as ``found_roles`` / ``found_databases``
     (those that exist), for a preflight that must know before any change."""
     # Autocommit: a read-only reader keeps no transaction open while it visits the other databases.
-    session = SqlSession(module, connect(module, autocommit=True))
+    session = SqlSession(connect(params, autocommit=True))
     try:
         loaded = preload(session)
         restart = restart_state(session)
@@ -153,7 +159,7 @@ def server_facts(module, databases=None, audit_role=None, listed_databases_only=
             found["found_roles"] = existing_roles(session, find_roles)
         if find_databases is not None:
             found["found_databases"] = existing_databases(session, find_databases)
-        per_database = OrderedDict((db, database_facts(module, db, roles, session if db == here else None))
+        per_database = OrderedDict((db, database_facts(params, db, roles, session if db == here else None))
                                    for db in databases)
     finally:
         session.close()

@@ -100,12 +100,20 @@ def existing_roles(session, names: List[str]) -> List[str]:
         "SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY(%s) ORDER BY rolname", [list(names)])]
 
 
-def existing_databases(session, names: List[str]) -> List[str]:
-    """Which of ``names`` are databases of the server (each name a parameter)."""
+def existing_databases(session, names: List[str], allowing_connections: bool = False) -> List[str]:
+    """Which of ``names`` are databases of the server (each name a parameter); with ``allowing_connections``,
+    only those that allow connections."""
     if not names:
         return []
+    condition = " AND datallowconn" if allowing_connections else ""
     return [r[0] for r in session.read(
-        "SELECT datname FROM pg_catalog.pg_database WHERE datname = ANY(%s) ORDER BY datname", [list(names)])]
+        "SELECT datname FROM pg_catalog.pg_database WHERE datname = ANY(%s)" + condition + " ORDER BY datname",
+        [list(names)])]
+
+
+def schema_exists(session, name: str) -> bool:
+    """Whether the connected database has a schema of that exact name."""
+    return session.read_one("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = %s", [name])[0] > 0
 
 
 def login_privileges(session) -> Dict[str, Any]:

@@ -10,6 +10,9 @@ style: ``login_*`` options with PG* environment fallbacks, SSL options, extra li
 A failed connection is one line that says where to, as whom, and the server's reason, never a
 traceback. :class:`SqlSession` runs statements, records the ones that change something (the
 modules' ``queries`` return value) and, in check mode, records them without running them.
+
+Nothing here fails a module: a failed connection or statement raises :class:`PostgresError`, and
+:func:`run_module` turns it (or a :class:`Refusal`) into the module's failure.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,12 +22,18 @@ __metaclass__ = type
 import contextlib
 import re
 from typing import Any
+from typing import Callable
 from typing import Dict
 from typing import List
 from typing import Optional
+from typing import Tuple
 
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 
 try:
     import psycopg2
@@ -147,47 +156,79 @@ def describe_connection_error(kw: Dict[str, Any], error: Any) -> str:
         where, kw.get("user"), kw.get("dbname"), server_reason(error))
 
 
+class PostgresError(Exception):
+    """A connection that could not be made or a statement that failed. ``message`` is one line a user can act on;
+    ``details`` are more keys for the module's failure (``queries``: what the session had run)."""
+
+    def __init__(self, message: str, **details: Any):
+        super().__init__(message)
+        self.message = message
+        self.details: Dict[str, Any] = details
+
+
 def ensure_psycopg2(module) -> None:
     if not HAS_PSYCOPG2:
         module.fail_json(msg=missing_required_lib("psycopg2"), exception=str(PSYCOPG2_IMPORT_ERROR))
 
 
-def connect(module, dbname: Optional[str] = None, autocommit: bool = False):
-    """Open a psycopg2 connection with the module's options, or fail the module with one clear line."""
-    conn, error = try_connect(module, dbname, autocommit)
-    if conn is None:
-        module.fail_json(msg=error)
-    return conn
+def postgres_module(options: Dict[str, Any], require_psycopg2: bool = True) -> AnsibleModule:
+    """The module of a PostgreSQL module: the connection options and ``options``, check mode supported, and
+    psycopg2 checked unless ``require_psycopg2`` is false (the module then calls :func:`ensure_psycopg2`)."""
+    argument_spec = postgres_argument_spec()
+    argument_spec.update(options)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    if require_psycopg2:
+        ensure_psycopg2(module)
+    return module
 
 
-def try_connect(module, dbname: Optional[str] = None, autocommit: bool = False):
-    """``(connection, None)`` or ``(None, one-line reason)``, for modules that go on without one database."""
-    ensure_psycopg2(module)
-    params = module.params
+def run_module(module, work: Callable[..., Dict[str, Any]], *args: Any) -> None:
+    """Exit ``module`` with the result ``work(*args)`` returns, its ``diff`` only in diff mode. A :class:`Refusal`
+    or a :class:`PostgresError` that ``work`` raises fails the module instead, with its message and details."""
+    try:
+        result = work(*args)
+    except Refusal as refusal:
+        fail_refusal(module, refusal)
+    except PostgresError as error:
+        module.fail_json(msg=error.message, **error.details)
+    else:
+        if not module._diff:
+            result.pop("diff", None)
+        module.exit_json(**result)
+
+
+def connect(params: Dict[str, Any], dbname: Optional[str] = None, autocommit: bool = False):
+    """A psycopg2 connection with the module's connection options (``params``); raises :class:`PostgresError`
+    with one line that says where to, as whom, and why not."""
     kw = connection_params(params, dbname)
     if params.get("login_iam_auth"):
         try:
             kw["password"] = iam_auth_token(kw.get("host"), kw.get("port", 5432), kw.get("user"),
                                             params.get("aws_region"), params.get("aws_profile"))
         except ValueError as e:
-            return None, str(e)
+            raise PostgresError(str(e))
     try:
         conn = psycopg2.connect(**kw)
     except Exception as e:  # psycopg2.Error, or a TypeError for an invalid connect_params keyword
-        return None, describe_connection_error(kw, e)
+        raise PostgresError(describe_connection_error(kw, e))
     conn.autocommit = autocommit
-    return conn, None
+    return conn
+
+
+def statement_error(error: Any) -> str:
+    """The server's message of a failed statement, one line, without the severity word."""
+    return _SEVERITY.sub("", one_line(getattr(error, "pgerror", None) or str(error)))
 
 
 class SqlSession(object):
     """Runs SQL on one connection for a module.
 
     ``read()`` runs a query and returns its rows. ``change()`` records the statement (as the server
-    would see it) in ``queries`` and runs it, unless in check mode. A failing statement fails the
-    module with the statement and the server's message, after rolling back what this session did."""
+    would see it) in ``queries`` and runs it, unless in check mode. A failing statement raises
+    :class:`PostgresError` with the statement and the server's message (and ``queries``), after rolling back
+    what this session did."""
 
-    def __init__(self, module, conn, check_mode: bool = False, queries: Optional[List[str]] = None):
-        self.module = module
+    def __init__(self, conn, check_mode: bool = False, queries: Optional[List[str]] = None):
         self.conn = conn
         self.check_mode = check_mode
         self.queries = queries if queries is not None else []
@@ -207,23 +248,13 @@ class SqlSession(object):
         rows = self.read(statement, params)
         return rows[0] if rows else None
 
-    def attempt(self, statement, params=None):
+    def attempt(self, statement, params=None) -> Tuple[Optional[List[tuple]], Optional[str]]:
         """Run a read that may fail on user input (a bad name): ``(rows, None)`` or ``(None, reason)``,
-        the session still usable either way (a savepoint undoes the failure inside a transaction)."""
-        in_transaction = not self.conn.autocommit
-        with self.conn.cursor() as cursor:
-            if in_transaction:
-                cursor.execute("SAVEPOINT dbaudit_attempt")
-            try:
-                cursor.execute(statement, params)
-                rows = cursor.fetchall() if cursor.description is not None else []
-            except psycopg2.Error as e:
-                if in_transaction:
-                    cursor.execute("ROLLBACK TO SAVEPOINT dbaudit_attempt")
-                return None, _SEVERITY.sub("", one_line(getattr(e, "pgerror", None) or str(e)))
-            if in_transaction:
-                cursor.execute("RELEASE SAVEPOINT dbaudit_attempt")
-            return rows, None
+        the session still usable either way."""
+        try:
+            return self._undoable(statement, params, fetch=True), None
+        except psycopg2.Error as e:
+            return None, statement_error(e)
 
     def change(self, statement, params=None) -> None:
         self.queries.append(self.render(statement, params))
@@ -238,22 +269,12 @@ class SqlSession(object):
         self.queries.append(self.render(statement, params))
         if self.check_mode:
             return True
-        in_transaction = not self.conn.autocommit
-        with self.conn.cursor() as cursor:
-            if in_transaction:
-                cursor.execute("SAVEPOINT dbaudit_create")
-            try:
-                cursor.execute(statement, params)
-            except psycopg2.Error as e:
-                if e.pgcode not in ALREADY_CREATED:
-                    detail = one_line(getattr(e, "pgerror", None) or str(e))
-                    self.fail("SQL failed on database %r: %s: %s" % (
-                        self.conn.info.dbname, self.render_safely(statement, params), _SEVERITY.sub("", detail)))
-                if in_transaction:
-                    cursor.execute("ROLLBACK TO SAVEPOINT dbaudit_create")
+        try:
+            self._undoable(statement, params, fetch=False)
+        except psycopg2.Error as e:
+            if e.pgcode in ALREADY_CREATED:
                 return False
-            if in_transaction:
-                cursor.execute("RELEASE SAVEPOINT dbaudit_create")
+            self._fail(statement, params, e)
         return True
 
     def commit(self) -> None:
@@ -264,11 +285,13 @@ class SqlSession(object):
         with contextlib.suppress(Exception):  # closing a connection that failed is best effort
             self.conn.close()
 
-    def fail(self, msg: str, **kwargs) -> None:
+    def _fail(self, statement, params, error) -> None:
         if not self.conn.autocommit:
             with contextlib.suppress(Exception):  # the failure is reported either way
                 self.conn.rollback()
-        self.module.fail_json(msg=msg, queries=self.queries, **kwargs)
+        raise PostgresError("SQL failed on database %r: %s: %s" % (
+            self.conn.info.dbname, self.render_safely(statement, params), statement_error(error)),
+            queries=self.queries)
 
     def _execute(self, statement, params, fetch: bool):
         try:
@@ -276,9 +299,25 @@ class SqlSession(object):
                 cursor.execute(statement, params)
                 return cursor.fetchall() if fetch and cursor.description is not None else []
         except psycopg2.Error as e:
-            detail = one_line(getattr(e, "pgerror", None) or str(e))
-            self.fail("SQL failed on database %r: %s: %s"
-                      % (self.conn.info.dbname, self.render_safely(statement, params), _SEVERITY.sub("", detail)))
+            self._fail(statement, params, e)
+
+    def _undoable(self, statement, params, fetch: bool) -> List[tuple]:
+        """Run a statement that may fail without spoiling the session: inside a transaction, a savepoint
+        undoes the failure (raised as it came) and keeps what the session did before."""
+        in_transaction = not self.conn.autocommit
+        with self.conn.cursor() as cursor:
+            if in_transaction:
+                cursor.execute("SAVEPOINT dbaudit_undoable")
+            try:
+                cursor.execute(statement, params)
+                rows = cursor.fetchall() if fetch and cursor.description is not None else []
+            except psycopg2.Error:
+                if in_transaction:
+                    cursor.execute("ROLLBACK TO SAVEPOINT dbaudit_undoable")
+                raise
+            if in_transaction:
+                cursor.execute("RELEASE SAVEPOINT dbaudit_undoable")
+            return rows
 
     def render_safely(self, statement, params) -> str:
         try:

@@ -169,32 +169,46 @@ diff:
 """
 
 from collections import OrderedDict
-
-from ansible.module_utils.basic import AnsibleModule
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Tuple
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import EXTENSION
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import NOT_PRELOADED
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import existing_databases
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import extension_state
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import preload
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import schema_exists
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import SqlSession
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connect
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import run_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 try:
     from psycopg2 import sql
 except ImportError:
     sql = None  # ensure_psycopg2() reports it
 
+# A step of a database's plan: ("create", version, schema), ("update", version), ("schema", schema), ("drop",).
+Step = Tuple[Optional[str], ...]
+# Per database: its session, its extension state before the run, and its steps.
+Plan = Tuple[SqlSession, Dict[str, Any], List[Step]]
 
-def plan_extension(state, installed, current_schema, default_version, version=None, schema=None):
+
+def plan_extension(state: str, installed: Optional[str], current_schema: Optional[str],
+                   default_version: Optional[str], version: Optional[str] = None,
+                   schema: Optional[str] = None) -> List[Step]:
     """The steps for one database: ('create', version, schema), ('update', version), ('schema', schema), ('drop',)."""
     if state == "absent":
         return [("drop",)] if installed else []
     if not installed:
         return [("create", version if state == "present" else None, schema)]
-    steps = []
+    steps: List[Step] = []
     target = version if state == "present" else default_version
     if target and installed != target:
         steps.append(("update", target if state == "present" else None))
@@ -203,7 +217,7 @@ def plan_extension(state, installed, current_schema, default_version, version=No
     return steps
 
 
-def version_after(installed, default_version, steps):
+def version_after(installed: Optional[str], default_version: Optional[str], steps: List[Step]) -> Optional[str]:
     for step in steps:
         if step[0] == "create" or step[0] == "update":
             installed = step[1] or default_version
@@ -212,7 +226,7 @@ def version_after(installed, default_version, steps):
     return installed
 
 
-def statement(step):
+def statement(step: Step):
     name = sql.Identifier(EXTENSION)
     if step[0] == "create":
         query = sql.SQL("CREATE EXTENSION {}").format(name)
@@ -230,19 +244,67 @@ def statement(step):
     return sql.SQL("DROP EXTENSION {}").format(name)
 
 
-def ensure_audit_role(session, name):
+def check_inputs(state: str, version: Optional[str], schema: Optional[str], databases: List[str]) -> None:
+    if version and state != "present":
+        raise Refusal("version: only with state=present (state=latest updates to the default version)")
+    if schema and state == "absent":
+        raise Refusal("schema: not with state=absent")
+    if not all(databases):
+        raise Refusal("databases: an empty database name was given")
+
+
+def check_server(session: SqlSession, databases: List[str], state: str, version: Optional[str],
+                 preload_pending: bool, warn: Callable[[str], None]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """The preload and extension state of the server, once the extension can be managed in ``databases``."""
+    loaded = preload(session)
+    if state != "absent" and not loaded["preloaded"]:
+        if not (session.check_mode and preload_pending):
+            raise Refusal(NOT_PRELOADED % loaded["raw"], shared_preload_libraries=loaded["shared_preload_libraries"])
+        warn("pgaudit is not loaded yet (shared_preload_libraries = %r); shown as it will be once the predicted "
+             "reboot has loaded it" % loaded["raw"])
+    server = extension_state(session)
+    if state != "absent" and not server["available_versions"]:
+        raise Refusal("the pgaudit extension is not installed on the server (no pg_available_extensions "
+                      "entry): install the pgaudit package for this PostgreSQL version")
+    if version and version not in server["available_versions"]:
+        raise Refusal("version: pgaudit %r is not available on this server (available: %s)"
+                      % (version, ", ".join(server["available_versions"]) or "none"))
+    existing = existing_databases(session, databases, allowing_connections=True)
+    missing = [db for db in databases if db not in existing]
+    if missing:
+        raise Refusal("databases: %s do not exist or do not allow connections, nothing changed"
+                      % ", ".join(repr(db) for db in missing))
+    return loaded, server
+
+
+def plan_databases(params: Dict[str, Any], databases: List[str], check_mode: bool) -> Dict[str, Plan]:
+    """Read and plan every database first, so a bad input anywhere changes nothing anywhere."""
+    state, schema = params["state"], params["schema"]
+    plans: Dict[str, Plan] = OrderedDict()
+    for database in databases:
+        session = SqlSession(connect(params, dbname=database), check_mode=check_mode, queries=[])
+        current = extension_state(session)
+        if schema and state != "absent" and not schema_exists(session, schema):
+            raise Refusal("schema: %r does not exist in database %r, nothing changed" % (schema, database))
+        steps = plan_extension(state, current["installed_version"], current["schema"], current["default_version"],
+                               version=params["version"], schema=schema)
+        plans[database] = (session, current, steps)
+    return plans
+
+
+def ensure_audit_role(session: SqlSession, name: str, warn: Callable[[str], None]) -> bool:
     """Create the NOLOGIN audit role if missing; return whether it was (or would be) created."""
     found = role_row(session, name)
     if found is not None:
         if found["can_login"]:
-            session.module.warn("audit_role %r can log in; an object auditing role is meant to be NOLOGIN" % name)
+            warn("audit_role %r can log in; an object auditing role is meant to be NOLOGIN" % name)
         return False
     created = session.create(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
     session.commit()
     return created
 
 
-def ensure_extension(session, steps):
+def ensure_extension(session: SqlSession, steps: List[Step]) -> bool:
     """Run the steps; a CREATE EXTENSION that another run won leaves the extension it made."""
     changed = False
     for step in steps:
@@ -255,9 +317,55 @@ def ensure_extension(session, steps):
     return changed
 
 
-def main():
-    argument_spec = postgres_argument_spec()
-    argument_spec.update(
+def ensure_database(plan: Plan, schema: Optional[str]) -> Tuple[bool, Dict[str, Any]]:
+    """Carry out one database's plan: (changed, its entry of ``databases``)."""
+    session, current, steps = plan
+    changed = ensure_extension(session, steps)
+    if changed and not session.check_mode:
+        after_state = extension_state(session)
+        after, after_schema = after_state["installed_version"], after_state["schema"]
+    else:
+        after = version_after(current["installed_version"], current["default_version"], steps)
+        after_schema = None if after is None else (
+            schema or current["schema"] or session.read_one("SELECT current_schema()")[0])
+    session.close()
+    return changed, dict(version_before=current["installed_version"], version_after=after, schema=after_schema,
+                         queries=session.queries)
+
+
+def ensure_pgaudit_extension(params: Dict[str, Any], check_mode: bool, warn: Callable[[str], None]) -> Dict[str, Any]:
+    state, schema = params["state"], params["schema"]
+    databases = list(OrderedDict.fromkeys(params["databases"] or [params["login_db"]]))
+    check_inputs(state, params["version"], schema, databases)
+    main_session = SqlSession(connect(params), check_mode=check_mode, queries=[])
+    loaded, server = check_server(main_session, databases, state, params["version"], params["preload_pending"],
+                                  warn)
+    plans = plan_databases(params, databases, check_mode)
+
+    result: Dict[str, Any] = dict(
+        changed=False, databases=OrderedDict(), versions_before=OrderedDict(), versions_after=OrderedDict(),
+        default_version=server["default_version"], available_versions=server["available_versions"],
+        shared_preload_libraries=loaded["shared_preload_libraries"])
+    if params["audit_role"] and state != "absent":
+        created = ensure_audit_role(main_session, params["audit_role"], warn)
+        result["audit_role"] = dict(name=params["audit_role"], created=created)
+        result["changed"] = created
+    main_session.close()
+    queries = list(main_session.queries)
+    for database, plan in plans.items():
+        changed, entry = ensure_database(plan, schema)
+        queries.extend(entry["queries"])
+        result["changed"] = result["changed"] or changed
+        result["databases"][database] = entry
+        result["versions_before"][database] = entry["version_before"]
+        result["versions_after"][database] = entry["version_after"]
+    result["queries"] = queries
+    result["diff"] = dict(before=result["versions_before"], after=result["versions_after"])
+    return result
+
+
+def argument_spec() -> Dict[str, Any]:
+    return dict(
         databases=dict(type="list", elements="str", aliases=["database"]),
         state=dict(type="str", default="present", choices=["present", "absent", "latest"]),
         version=dict(type="str"),
@@ -265,84 +373,11 @@ def main():
         audit_role=dict(type="str"),
         preload_pending=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    ensure_psycopg2(module)
-    params = module.params
-    state, version, schema = params["state"], params["version"], params["schema"]
-    databases = list(OrderedDict.fromkeys(params["databases"] or [params["login_db"]]))
-    if version and state != "present":
-        module.fail_json(msg="version: only with state=present (state=latest updates to the default version)")
-    if schema and state == "absent":
-        module.fail_json(msg="schema: not with state=absent")
-    if not all(databases):
-        module.fail_json(msg="databases: an empty database name was given")
 
-    queries = []
-    main_session = SqlSession(module, connect(module), check_mode=module.check_mode, queries=[])
-    loaded = preload(main_session)
-    if state != "absent" and not loaded["preloaded"]:
-        if not (module.check_mode and params["preload_pending"]):
-            module.fail_json(msg=NOT_PRELOADED % loaded["raw"],
-                             shared_preload_libraries=loaded["shared_preload_libraries"])
-        module.warn("pgaudit is not loaded yet (shared_preload_libraries = %r); shown as it will be once the predicted "
-                    "reboot has loaded it" % loaded["raw"])
-    server = extension_state(main_session)
-    if state != "absent" and not server["available_versions"]:
-        module.fail_json(msg="the pgaudit extension is not installed on the server (no pg_available_extensions "
-                             "entry): install the pgaudit package for this PostgreSQL version")
-    if version and version not in server["available_versions"]:
-        module.fail_json(msg="version: pgaudit %r is not available on this server (available: %s)"
-                         % (version, ", ".join(server["available_versions"]) or "none"))
-    existing = set(r[0] for r in main_session.read(
-        "SELECT datname FROM pg_catalog.pg_database WHERE datname = ANY(%s) AND datallowconn", [databases]))
-    missing = [db for db in databases if db not in existing]
-    if missing:
-        module.fail_json(msg="databases: %s do not exist or do not allow connections, nothing changed"
-                         % ", ".join(repr(db) for db in missing))
 
-    # Read and plan every database first, so a bad input anywhere changes nothing anywhere.
-    plans = OrderedDict()
-    for database in databases:
-        session = SqlSession(module, connect(module, dbname=database), check_mode=module.check_mode, queries=[])
-        current = extension_state(session)
-        if schema and state != "absent" and session.read_one(
-                "SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema])[0] == 0:
-            module.fail_json(msg="schema: %r does not exist in database %r, nothing changed" % (schema, database))
-        steps = plan_extension(state, current["installed_version"], current["schema"], current["default_version"],
-                               version=version, schema=schema)
-        plans[database] = (session, current, steps)
-
-    result = dict(changed=False, databases=OrderedDict(), versions_before=OrderedDict(),
-                  versions_after=OrderedDict(), default_version=server["default_version"],
-                  available_versions=server["available_versions"],
-                  shared_preload_libraries=loaded["shared_preload_libraries"])
-    if params["audit_role"] and state != "absent":
-        created = ensure_audit_role(main_session, params["audit_role"])
-        queries.extend(main_session.queries)
-        result["audit_role"] = dict(name=params["audit_role"], created=created)
-        result["changed"] = created
-    main_session.close()
-
-    for database, (session, current, steps) in plans.items():
-        changed = ensure_extension(session, steps)
-        if changed and not module.check_mode:
-            after_state = extension_state(session)
-            after, after_schema = after_state["installed_version"], after_state["schema"]
-        else:
-            after = version_after(current["installed_version"], current["default_version"], steps)
-            after_schema = None if after is None else (
-                schema or current["schema"] or session.read_one("SELECT current_schema()")[0])
-        session.close()
-        queries.extend(session.queries)
-        result["changed"] = result["changed"] or changed
-        result["databases"][database] = dict(version_before=current["installed_version"], version_after=after,
-                                             schema=after_schema, queries=session.queries)
-        result["versions_before"][database] = current["installed_version"]
-        result["versions_after"][database] = after
-    result["queries"] = queries
-    if module._diff:
-        result["diff"] = dict(before=result["versions_before"], after=result["versions_after"])
-    module.exit_json(**result)
+def main() -> None:
+    module = postgres_module(argument_spec())
+    run_module(module, ensure_pgaudit_extension, module.params, module.check_mode, module.warn)
 
 
 if __name__ == "__main__":

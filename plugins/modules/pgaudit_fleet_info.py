@@ -165,36 +165,23 @@ failed_servers:
 
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-
-from ansible.module_utils.basic import AnsibleModule
+from typing import Any
+from typing import Dict
+from typing import List
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_facts import server_facts
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import PostgresError
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import run_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 # The connection options a server entry may override, with the type each has at the top level.
 SERVER_OPTIONS = ("login_host", "login_port", "login_user", "login_password", "login_db", "login_unix_socket",
                   "ssl_mode", "ca_cert", "connect_params", "login_iam_auth")
 
 
-class ServerReadFailed(Exception):
-    pass
-
-
-class ServerModule(object):
-    """Stands in for the module while one server is read: its own connection options, and a failure
-    that ends this server's read (raised) instead of the whole module's."""
-
-    check_mode = True
-
-    def __init__(self, params):
-        self.params = params
-
-    def fail_json(self, msg, **kwargs):
-        raise ServerReadFailed(msg)
-
-
-def server_argument_spec():
+def server_argument_spec() -> Dict[str, Any]:
     spec = OrderedDict(name=dict(type="str", required=True))
     for option in SERVER_OPTIONS:
         entry = dict((k, v) for k, v in postgres_argument_spec()[option].items() if k not in ("default", "fallback"))
@@ -204,46 +191,55 @@ def server_argument_spec():
     return spec
 
 
-def server_params(defaults, server):
+def server_params(defaults: Dict[str, Any], server: Dict[str, Any]) -> Dict[str, Any]:
     params = dict(defaults)
     params.update((option, server[option]) for option in SERVER_OPTIONS if server.get(option) is not None)
     return params
 
 
-def read_server(defaults, server):
+def read_server(defaults: Dict[str, Any], server: Dict[str, Any]) -> Dict[str, Any]:
+    """One server's facts, or ``failed`` and ``msg`` when it cannot be read (the others are read all the same)."""
     try:
-        return server_facts(ServerModule(server_params(defaults, server)),
+        return server_facts(server_params(defaults, server),
                             server.get("databases") or defaults["databases"],
                             server.get("audit_role") or defaults["audit_role"],
                             listed_databases_only=defaults["listed_databases_only"],
                             find_roles=server.get("find_roles"), find_databases=server.get("find_databases"))
-    except ServerReadFailed as e:
-        return OrderedDict(failed=True, msg=str(e))
+    except PostgresError as e:
+        return OrderedDict(failed=True, msg=e.message)
 
 
-def main():
-    argument_spec = postgres_argument_spec()
-    argument_spec.update(
+def check_request(servers: List[Dict[str, Any]], parallel: int) -> None:
+    names = [server["name"] for server in servers]
+    repeated = sorted(set(name for name in names if names.count(name) > 1))
+    if repeated:
+        raise Refusal("servers: each name must be given once; repeated: %s" % ", ".join(repeated))
+    if parallel < 1:
+        raise Refusal("parallel must be at least 1, got %d" % parallel)
+
+
+def read_fleet(params: Dict[str, Any]) -> Dict[str, Any]:
+    servers = params["servers"]
+    check_request(servers, params["parallel"])
+    with ThreadPoolExecutor(max_workers=min(params["parallel"], max(len(servers), 1))) as pool:
+        facts = OrderedDict(pool.map(lambda server: (server["name"], read_server(params, server)), servers))
+    return dict(changed=False, servers=facts,
+                failed_servers=[name for name, result in facts.items() if result.get("failed")])
+
+
+def argument_spec() -> Dict[str, Any]:
+    return dict(
         servers=dict(type="list", elements="dict", required=True, options=server_argument_spec()),
         databases=dict(type="list", elements="str"),
         audit_role=dict(type="str"),
         listed_databases_only=dict(type="bool", default=False),
         parallel=dict(type="int", default=8),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    servers = module.params["servers"]
-    names = [server["name"] for server in servers]
-    repeated = sorted(set(name for name in names if names.count(name) > 1))
-    if repeated:
-        module.fail_json(msg="servers: each name must be given once; repeated: %s" % ", ".join(repeated))
-    if module.params["parallel"] < 1:
-        module.fail_json(msg="parallel must be at least 1, got %d" % module.params["parallel"])
-    ensure_psycopg2(module)
 
-    with ThreadPoolExecutor(max_workers=min(module.params["parallel"], max(len(servers), 1))) as pool:
-        facts = OrderedDict(pool.map(lambda server: (server["name"], read_server(module.params, server)), servers))
-    module.exit_json(changed=False, servers=facts,
-                     failed_servers=[name for name, result in facts.items() if result.get("failed")])
+
+def main() -> None:
+    module = postgres_module(argument_spec())
+    run_module(module, read_fleet, module.params)
 
 
 if __name__ == "__main__":

@@ -187,26 +187,32 @@ problems:
   sample: ["role 'app_user': pgaudit.logg is not a pgAudit setting (misspelled?)"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from typing import Any
+from typing import Callable
+from typing import Dict
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_facts import server_facts
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import run_module
 
 
-def main():
-    argument_spec = postgres_argument_spec()
-    argument_spec.update(
+def read_pgaudit_info(params: Dict[str, Any], warn: Callable[[str], None]) -> Dict[str, Any]:
+    facts = server_facts(params, params["databases"], params["audit_role"])
+    for problem in facts["problems"]:
+        warn(problem)
+    return dict(changed=False, **facts)
+
+
+def argument_spec() -> Dict[str, Any]:
+    return dict(
         databases=dict(type="list", elements="str", aliases=["database"]),
         audit_role=dict(type="str"),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    ensure_psycopg2(module)
 
-    facts = server_facts(module, module.params["databases"], module.params["audit_role"])
-    for problem in facts["problems"]:
-        module.warn(problem)
-    module.exit_json(changed=False, **facts)
+
+def main() -> None:
+    module = postgres_module(argument_spec())
+    run_module(module, read_pgaudit_info, module.params, module.warn)
 
 
 if __name__ == "__main__":

@@ -164,20 +164,24 @@ diff:
 """
 
 from collections import OrderedDict
-
-from ansible.module_utils.basic import AnsibleModule
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Tuple
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import PRIVILEGES
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import TABLE_KINDS
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import alter_system_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import database_oid
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import role_row
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import schema_exists
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import stored_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import table_privileges
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import SqlSession
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connect
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import run_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 try:
     from psycopg2 import sql
@@ -186,9 +190,12 @@ except ImportError:
 
 KIND_NAMES = {"S": "a sequence", "i": "an index", "I": "a partitioned index", "c": "a composite type",
               "t": "a TOAST table"}
+# A table key: (schema, table, the name as pgAudit writes it in OBJECT_NAME).
+Table = Tuple[str, str, str]
+Grants = Dict[str, List[str]]
 
 
-def normalize_privileges(given):
+def normalize_privileges(given: List[str]) -> Tuple[List[str], List[str]]:
     """Privileges in catalog order and upper case; (privileges, errors)."""
     wanted, errors = set(), []
     for item in given:
@@ -200,12 +207,13 @@ def normalize_privileges(given):
     return [p for p in PRIVILEGES if p in wanted], errors
 
 
-def qualified(key):
+def qualified(key: Table) -> str:
     """A table key is (schema, table, name as pgAudit writes it); the last names it in results."""
     return key[2]
 
 
-def plan_grants(held, tables, privileges, state):
+def plan_grants(held: Grants, tables: List[Table], privileges: List[str],
+                state: str) -> List[Tuple[str, Table, List[str]]]:
     """``[(verb, (schema, table), [privileges])]``: what to GRANT or REVOKE, per table."""
     actions = []
     for key in tables:
@@ -216,8 +224,13 @@ def plan_grants(held, tables, privileges, state):
     return actions
 
 
-def grants_after(held, tables, actions):
-    after = OrderedDict((qualified(key), list(held.get(qualified(key), []))) for key in tables)
+def grants_of(held: Grants, tables: List[Table]) -> Grants:
+    """The privileges ``held`` names for each of ``tables`` (none for a table it does not name)."""
+    return OrderedDict((qualified(key), list(held.get(qualified(key), []))) for key in tables)
+
+
+def grants_after(held: Grants, tables: List[Table], actions: List[Tuple[str, Table, List[str]]]) -> Grants:
+    after = grants_of(held, tables)
     for verb, key, privileges in actions:
         name = qualified(key)
         if verb == "GRANT":
@@ -227,13 +240,13 @@ def grants_after(held, tables, actions):
     return after
 
 
-def statement(verb, key, privileges, role):
+def statement(verb: str, key: Table, privileges: List[str], role: str):
     privilege_list = sql.SQL(", ").join(sql.SQL(p) for p in PRIVILEGES if p in privileges)
     template = "GRANT {} ON TABLE {} TO {}" if verb == "GRANT" else "REVOKE {} ON TABLE {} FROM {}"
     return sql.SQL(template).format(privilege_list, sql.Identifier(key[0], key[1]), sql.Identifier(role))
 
 
-def resolve_tables(session, names):
+def resolve_tables(session: SqlSession, names: List[str]) -> Tuple[List[Table], List[str]]:
     """Each name to a table key as PostgreSQL resolves it; (tables, errors)."""
     tables, errors = [], []
     for name in names:
@@ -253,10 +266,10 @@ def resolve_tables(session, names):
     return tables, errors
 
 
-def schema_tables(session, schemas):
+def schema_tables(session: SqlSession, schemas: List[str]) -> Tuple[List[Table], List[str]]:
     tables, errors = [], []
     for schema in schemas:
-        if session.read_one("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = %s", [schema])[0] == 0:
+        if not schema_exists(session, schema):
             errors.append("schemas: %r does not exist in database %r" % (schema, session.conn.info.dbname))
             continue
         tables.extend(tuple(row) for row in session.read(
@@ -266,7 +279,7 @@ def schema_tables(session, schemas):
     return tables, errors
 
 
-def effective_audit_role(session, database):
+def effective_audit_role(session: SqlSession, database: str) -> Tuple[str, str]:
     """pgaudit.role for sessions in ``database`` of roles without their own setting: (value, where set)."""
     db_oid = database_oid(session, database)
     for scope, oid in (("database", db_oid), ("all_roles", 0)):
@@ -285,24 +298,76 @@ def effective_audit_role(session, database):
     return row[0], "session"
 
 
-def ensure_grants(session, role, tables, privileges, state):
+def check_request(params: Dict[str, Any]) -> List[str]:
+    """The privileges asked for, once the request names tables or schemas and privileges pgAudit uses."""
+    privileges, errors = normalize_privileges(params["privileges"])
+    if not params["tables"] and not params["schemas"]:
+        errors.append("tables, schemas: name at least one table or schema")
+    if not privileges and not errors:
+        errors.append("privileges: name at least one of %s" % ", ".join(PRIVILEGES))
+    if errors:
+        raise Refusal("; ".join(errors), reasons=errors, errors=errors)
+    return privileges
+
+
+def check_audit_role(session: SqlSession, role: str, database: str, params: Dict[str, Any]) -> Dict[str, str]:
+    """pgaudit.role for sessions in ``database`` and where it is set (the result's ``pgaudit_role``), once ``role``
+    exists and, when granting, is the role pgaudit.role names."""
+    if role_row(session, role) is None:
+        raise Refusal("audit_role: role %r does not exist; create it as NOLOGIN first "
+                      "(dbaudit.postgresql.pgaudit_extension audit_role: %s)" % (role, role))
+    pgaudit_role, set_at = effective_audit_role(session, database)
+    if params["state"] == "present" and params["check_audit_role_setting"] and pgaudit_role != role:
+        now = "is %r (set at %s level)" % (pgaudit_role, set_at) if pgaudit_role else "is not set"
+        raise Refusal(
+            "pgaudit.role %s for sessions in database %r, not %r, so these grants would audit nothing. "
+            "Set it first, e.g. dbaudit.postgresql.pgaudit_settings with database: %s and settings: {role: %s} "
+            "(on RDS and Aurora, pgaudit.role = rds_pgaudit in the parameter group also works), or set "
+            "check_audit_role_setting: false" % (now, database, role, database, role),
+            pgaudit_role=dict(value=pgaudit_role, set_at=set_at))
+    return dict(value=pgaudit_role, set_at=set_at)
+
+
+def covered_tables(session: SqlSession, names: List[str], schemas: List[str]) -> List[Table]:
+    """The tables named and those of the schemas named, once every name resolves."""
+    tables, errors = resolve_tables(session, names)
+    in_schemas, schema_errors = schema_tables(session, schemas)
+    errors.extend(schema_errors)
+    if errors:
+        raise Refusal("Nothing changed: " + "; ".join(errors), reasons=errors, errors=errors)
+    return list(OrderedDict.fromkeys(tables + in_schemas))
+
+
+def ensure_grants(session: SqlSession, role: str, tables: List[Table], privileges: List[str],
+                  state: str) -> Tuple[bool, Grants, Grants]:
+    """Grant or revoke what the plan says; (changed, privileges before, privileges after) of ``tables``."""
     held = table_privileges(session, role)
     actions = plan_grants(held, tables, privileges, state)
     for verb, key, todo in actions:
         session.change(statement(verb, key, todo, role))
     session.commit()
-    before = OrderedDict((qualified(key), list(held.get(qualified(key), []))) for key in tables)
     if actions and not session.check_mode:
-        now = table_privileges(session, role)
-        after = OrderedDict((qualified(key), list(now.get(qualified(key), []))) for key in tables)
+        after = grants_of(table_privileges(session, role), tables)
     else:
         after = grants_after(held, tables, actions)
-    return bool(actions), before, after
+    return bool(actions), grants_of(held, tables), after
 
 
-def main():
-    argument_spec = postgres_argument_spec()
-    argument_spec.update(
+def ensure_object_audit(params: Dict[str, Any], check_mode: bool) -> Dict[str, Any]:
+    role = params["audit_role"]
+    database = params["database"] or params["login_db"]
+    privileges = check_request(params)
+    session = SqlSession(connect(params, dbname=database), check_mode=check_mode)
+    pgaudit_role = check_audit_role(session, role, database, params)
+    tables = covered_tables(session, params["tables"], params["schemas"])
+    changed, before, after = ensure_grants(session, role, tables, privileges, params["state"])
+    session.close()
+    return dict(changed=changed, grants=after, audit_role=role, queries=session.queries, pgaudit_role=pgaudit_role,
+                diff=dict(before=before, after=after))
+
+
+def argument_spec() -> Dict[str, Any]:
+    return dict(
         audit_role=dict(type="str", required=True),
         database=dict(type="str"),
         tables=dict(type="list", elements="str", default=[]),
@@ -311,47 +376,11 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         check_audit_role_setting=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    ensure_psycopg2(module)
-    params = module.params
-    role, state = params["audit_role"], params["state"]
-    database = params["database"] or params["login_db"]
-    privileges, errors = normalize_privileges(params["privileges"])
-    if not params["tables"] and not params["schemas"]:
-        errors.append("tables, schemas: name at least one table or schema")
-    if not privileges and not errors:
-        errors.append("privileges: name at least one of %s" % ", ".join(PRIVILEGES))
-    if errors:
-        module.fail_json(msg="; ".join(errors), errors=errors)
 
-    session = SqlSession(module, connect(module, dbname=database), check_mode=module.check_mode)
-    if role_row(session, role) is None:
-        module.fail_json(msg="audit_role: role %r does not exist; create it as NOLOGIN first "
-                             "(dbaudit.postgresql.pgaudit_extension audit_role: %s)" % (role, role))
-    pgaudit_role, set_at = effective_audit_role(session, database)
-    if state == "present" and params["check_audit_role_setting"] and pgaudit_role != role:
-        now = "is %r (set at %s level)" % (pgaudit_role, set_at) if pgaudit_role else "is not set"
-        module.fail_json(
-            msg="pgaudit.role %s for sessions in database %r, not %r, so these grants would audit nothing. "
-                "Set it first, e.g. dbaudit.postgresql.pgaudit_settings with database: %s and settings: {role: %s} "
-                "(on RDS and Aurora, pgaudit.role = rds_pgaudit in the parameter group also works), or set "
-                "check_audit_role_setting: false" % (now, database, role, database, role),
-            pgaudit_role=dict(value=pgaudit_role, set_at=set_at))
 
-    tables, errors = resolve_tables(session, params["tables"])
-    in_schemas, schema_errors = schema_tables(session, params["schemas"])
-    errors.extend(schema_errors)
-    if errors:
-        module.fail_json(msg="Nothing changed: " + "; ".join(errors), errors=errors)
-    tables = list(OrderedDict.fromkeys(tables + in_schemas))
-
-    changed, before, after = ensure_grants(session, role, tables, privileges, state)
-    session.close()
-    result = dict(changed=changed, grants=after, audit_role=role, queries=session.queries,
-                  pgaudit_role=dict(value=pgaudit_role, set_at=set_at))
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    module.exit_json(**result)
+def main() -> None:
+    module = postgres_module(argument_spec())
+    run_module(module, ensure_object_audit, module.params, module.check_mode)
 
 
 if __name__ == "__main__":

@@ -185,8 +185,11 @@ diff:
 """
 
 from collections import OrderedDict
-
-from ansible.module_utils.basic import AnsibleModule
+from typing import Any
+from typing import Callable
+from typing import Dict
+from typing import Optional
+from typing import Tuple
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import apply_plan
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit import full_name
@@ -205,8 +208,9 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.pgaudit_server import stored_settings
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import SqlSession
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connect
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import run_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
 try:
     from psycopg2 import sql
@@ -214,7 +218,8 @@ except ImportError:
     sql = None  # ensure_psycopg2() reports it
 
 
-def target_scope(role, database, alter_system):
+def target_scope(role: Optional[str], database: Optional[str],
+                 alter_system: bool) -> Tuple[Optional[str], Optional[str]]:
     """The target's scope name, or an error message when the combination is not one target."""
     if alter_system:
         if role is not None or database is not None:
@@ -229,7 +234,7 @@ def target_scope(role, database, alter_system):
     return None, "name a target: role, database, both (a role in one database), or alter_system: true"
 
 
-def requested(settings, state):
+def requested(settings: Any, state: str) -> Tuple[Any, Optional[str]]:
     """``settings`` checked for shape: a dict for present; a list of names or a dict for absent."""
     if settings is None:
         return ({} if state == "absent" else None), None
@@ -243,7 +248,7 @@ def requested(settings, state):
     return None, "settings: give a dictionary of pgAudit settings and values, not %r" % (settings,)
 
 
-def statement(scope, role, database, action):
+def statement(scope: str, role: Optional[str], database: Optional[str], action: Tuple[str, str, Any]):
     """The ALTER statement of one action at the target, built with psycopg2.sql (names quoted, values literal)."""
     verb, name, value = action
     guc = sql.Identifier("pgaudit", name)
@@ -260,17 +265,73 @@ def statement(scope, role, database, action):
     return sql.SQL("{} RESET {}").format(head, guc)
 
 
-def by_full_name(entries):
+def by_full_name(entries: Dict[str, Any]) -> Dict[str, Any]:
     return OrderedDict((full_name(name), value) for name, value in entries.items())
 
 
-def read_target(session, scope, role_oid, db_oid):
+def check_request(params: Dict[str, Any]) -> Tuple[str, Any]:
+    """The target's scope and the settings asked for, once their shapes are right."""
+    scope, error = target_scope(params["role"], params["database"], params["alter_system"])
+    if error:
+        raise Refusal(error)
+    settings, error = requested(params["settings"], params["state"])
+    if error:
+        raise Refusal(error)
+    if settings is None:
+        raise Refusal("settings: required with state=present (a dictionary of pgAudit settings)")
+    return scope, settings
+
+
+def wanted_settings(session: SqlSession, settings: Any, state: str, version) -> Dict[str, Any]:
+    """The settings to set (or, absent, to reset: values None), by short name, each validated for this server."""
+    if state == "present":
+        wanted, errors = validate_settings(settings, version, library_settings(session))
+    else:
+        names, errors = validate_names(settings)
+        wanted = OrderedDict((name, None) for name in names)
+    if errors:
+        raise Refusal("Invalid pgAudit settings, nothing changed: " + "; ".join(errors), reasons=errors,
+                      errors=errors)
+    return wanted
+
+
+def resolve_target(session: SqlSession, scope: str, params: Dict[str, Any],
+                   warn: Callable[[str], None]) -> Tuple[Optional[int], Optional[int]]:
+    """(role oid, database oid) of the target, once it exists and can hold the settings."""
+    role, database = params["role"], params["database"]
+    role_oid = db_oid = None
+    if role is not None:
+        found = role_row(session, role)
+        if found is None:
+            raise Refusal("role %r does not exist, nothing changed" % role)
+        role_oid = found["oid"]
+        if found["superuser"]:
+            warn("role %r is a superuser: it can switch pgAudit off in its own session, so auditing it "
+                 "is not reliable" % role)
+    if database is not None:
+        db_oid = database_oid(session, database)
+        if db_oid is None:
+            raise Refusal("database %r does not exist, nothing changed" % database)
+    if scope == "server":
+        if is_rds(session):
+            raise Refusal("alter_system: RDS and Aurora do not allow ALTER SYSTEM; set server-wide pgAudit "
+                          "settings in the DB (cluster) parameter group (dbaudit.postgresql.rds_parameter_group)")
+        if alter_system_settings(session) is None:
+            raise Refusal("alter_system: the login user %r cannot read pg_file_settings (superuser or "
+                          "pg_read_all_settings needed), so the settings ALTER SYSTEM keeps cannot be compared"
+                          % params["login_user"])
+    return role_oid, db_oid
+
+
+def read_target(session: SqlSession, scope: str, role_oid: Optional[int], db_oid: Optional[int]) -> Dict[str, str]:
     if scope == "server":
         return alter_system_settings(session)
     return stored_settings(session, db_oid, role_oid)
 
 
-def ensure_settings(session, scope, role, database, role_oid, db_oid, wanted, state, reset_unspecified):
+def ensure_settings(session: SqlSession, scope: str, role: Optional[str], database: Optional[str],
+                    role_oid: Optional[int], db_oid: Optional[int], wanted: Dict[str, Any], state: str,
+                    reset_unspecified: bool) -> Tuple[bool, Dict[str, str], Dict[str, str]]:
     """Bring the target to the wanted settings; return (changed, before, after)."""
     before = read_target(session, scope, role_oid, db_oid)
     actions = plan_changes(before, wanted, state=state, reset_unspecified=reset_unspecified)
@@ -286,9 +347,36 @@ def ensure_settings(session, scope, role, database, role_oid, db_oid, wanted, st
     return bool(actions), before, after
 
 
-def main():
-    argument_spec = postgres_argument_spec()
-    argument_spec.update(
+def ensure_pgaudit_settings(params: Dict[str, Any], check_mode: bool, warn: Callable[[str], None]) -> Dict[str, Any]:
+    role, database, state = params["role"], params["database"], params["state"]
+    scope, settings = check_request(params)
+    # ALTER SYSTEM cannot run inside a transaction; role and database changes run in one.
+    session = SqlSession(connect(params, autocommit=(scope == "server")), check_mode=check_mode)
+    version = library_version(extension_state(session))
+    if not preload(session)["preloaded"]:
+        warn("pgaudit is not in shared_preload_libraries: these settings audit nothing until it is added "
+             "there and the server restarted")
+    wanted = wanted_settings(session, settings, state, version)
+    role_oid, db_oid = resolve_target(session, scope, params, warn)
+    if state == "present" and wanted.get("role") and role_row(session, wanted["role"]) is None:
+        warn("pgaudit.role names role %r, which does not exist: object auditing does nothing until it "
+             "is created (dbaudit.postgresql.pgaudit_extension audit_role)" % wanted["role"])
+
+    changed, before, after = ensure_settings(session, scope, role, database, role_oid, db_oid, wanted, state,
+                                             params["reset_unspecified"])
+    session.close()
+    return dict(
+        changed=changed,
+        target=dict(scope=scope, role=role, database=database),
+        settings=by_full_name(after),
+        queries=session.queries,
+        pgaudit_version=version_text(version),
+        diff=dict(before=by_full_name(before), after=by_full_name(after)),
+    )
+
+
+def argument_spec() -> Dict[str, Any]:
+    return dict(
         role=dict(type="str"),
         database=dict(type="str"),
         alter_system=dict(type="bool", default=False),
@@ -296,73 +384,11 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         reset_unspecified=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    ensure_psycopg2(module)
-    params = module.params
-    role, database, state = params["role"], params["database"], params["state"]
 
-    scope, error = target_scope(role, database, params["alter_system"])
-    if error:
-        module.fail_json(msg=error)
-    settings, error = requested(params["settings"], state)
-    if error:
-        module.fail_json(msg=error)
-    if settings is None:
-        module.fail_json(msg="settings: required with state=present (a dictionary of pgAudit settings)")
 
-    # ALTER SYSTEM cannot run inside a transaction; role and database changes run in one.
-    session = SqlSession(module, connect(module, autocommit=(scope == "server")), check_mode=module.check_mode)
-    version = library_version(extension_state(session))
-    if not preload(session)["preloaded"]:
-        module.warn("pgaudit is not in shared_preload_libraries: these settings audit nothing until it is added "
-                    "there and the server restarted")
-    if state == "present":
-        wanted, errors = validate_settings(settings, version, library_settings(session))
-    else:
-        names, errors = validate_names(settings)
-        wanted = OrderedDict((name, None) for name in names)
-    if errors:
-        module.fail_json(msg="Invalid pgAudit settings, nothing changed: " + "; ".join(errors), errors=errors)
-
-    role_oid = db_oid = None
-    if role is not None:
-        found = role_row(session, role)
-        if found is None:
-            module.fail_json(msg="role %r does not exist, nothing changed" % role)
-        role_oid = found["oid"]
-        if found["superuser"]:
-            module.warn("role %r is a superuser: it can switch pgAudit off in its own session, so auditing it "
-                        "is not reliable" % role)
-    if database is not None:
-        db_oid = database_oid(session, database)
-        if db_oid is None:
-            module.fail_json(msg="database %r does not exist, nothing changed" % database)
-    if scope == "server":
-        if is_rds(session):
-            module.fail_json(msg="alter_system: RDS and Aurora do not allow ALTER SYSTEM; set server-wide pgAudit "
-                                 "settings in the DB (cluster) parameter group "
-                                 "(dbaudit.postgresql.rds_parameter_group)")
-        if alter_system_settings(session) is None:
-            module.fail_json(msg="alter_system: the login user %r cannot read pg_file_settings (superuser or "
-                                 "pg_read_all_settings needed), so the settings ALTER SYSTEM keeps cannot be compared"
-                             % params["login_user"])
-    if state == "present" and wanted.get("role") and role_row(session, wanted["role"]) is None:
-        module.warn("pgaudit.role names role %r, which does not exist: object auditing does nothing until it "
-                    "is created (dbaudit.postgresql.pgaudit_extension audit_role)" % wanted["role"])
-
-    changed, before, after = ensure_settings(session, scope, role, database, role_oid, db_oid, wanted, state,
-                                             params["reset_unspecified"])
-    session.close()
-    result = dict(
-        changed=changed,
-        target=dict(scope=scope, role=role, database=database),
-        settings=by_full_name(after),
-        queries=session.queries,
-        pgaudit_version=version_text(version),
-    )
-    if module._diff:
-        result["diff"] = dict(before=by_full_name(before), after=by_full_name(after))
-    module.exit_json(**result)
+def main() -> None:
+    module = postgres_module(argument_spec())
+    run_module(module, ensure_pgaudit_settings, module.params, module.check_mode, module.warn)
 
 
 if __name__ == "__main__":

@@ -255,6 +255,16 @@ tags:
   returned: always
   type: dict
   sample: {"profile": "strict", "repeat": 1}
+stderr:
+  description: What C(pgbench -i) wrote to its standard error (its progress and timings).
+  returned: with O(mode=initialize), unless in check mode
+  type: str
+  sample: "done in 0.52 s (drop tables 0.00 s, create tables 0.01 s, client-side generate 0.31 s, vacuum 0.10 s, ...)."
+msg:
+  description: In check mode, that nothing ran.
+  returned: in check mode
+  type: str
+  sample: "check mode: pgbench was not run (a benchmark cannot be predicted)"
 """
 
 import datetime
@@ -262,33 +272,34 @@ import glob
 import os
 import shutil
 import tempfile
-import time
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+from typing import Tuple
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import LogScanner
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import audit_match
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import log_spans
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import parse_pgbench_summary
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import percentile
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.overhead import transaction_latencies_us
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connect
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import PostgresError
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connection_params
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import describe_connection_error
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import ensure_psycopg2
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import one_line
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_argument_spec
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import run_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.server_log import LogUnavailable
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.server_log import ServerLog
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.server_log import measure_log
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.server_log import not_measured
 
 try:
     import psycopg2
 except ImportError:
     psycopg2 = None  # ensure_psycopg2() reports it
 
-CHUNK = 8 * 1024 * 1024
-# The logging collector writes what backends sent it a moment later; the log is read once its
-# size has stopped changing for SETTLE seconds (at most SETTLE_MAX).
-SETTLE = 0.3
-SETTLE_MAX = 10.0
 CLOUDWATCH_HINT = (
     "On RDS and Aurora, read the CloudWatch Logs metric IncomingBytes (namespace AWS/Logs, dimension LogGroupName "
     "/aws/rds/instance/<id>/postgresql or /aws/rds/cluster/<cluster>/postgresql) summed over the run's "
@@ -298,11 +309,15 @@ PREPARATION = ("VACUUM pgbench_branches", "VACUUM pgbench_tellers", "TRUNCATE pg
 LIBPQ_ENVIRONMENT = {"host": "PGHOST", "port": "PGPORT", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT"}
 
 
-def utc_now():
+class PgbenchFailed(PostgresError):
+    """The benchmark could not be run or measured; ``details`` say what ran (command, output, times)."""
+
+
+def utc_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat()
 
 
-def pgbench_environment(params):
+def pgbench_environment(params: Dict[str, Any]) -> Dict[str, str]:
     """libpq environment for pgbench: where to connect (as the module does) and as whom."""
     env = dict(os.environ)
     kw = connection_params(params, params["database"])
@@ -319,7 +334,7 @@ def pgbench_environment(params):
     return env
 
 
-def pgbench_command(program, params, log_prefix):
+def pgbench_command(program: str, params: Dict[str, Any], log_prefix: str) -> List[str]:
     if params["mode"] == "initialize":
         return [program, "-i", "-q", "-s", str(params["scale"]), params["database"]]
     return [program, "-b", params["builtin"], "-c", str(params["clients"]), "-j", str(params["threads"]),
@@ -327,7 +342,7 @@ def pgbench_command(program, params, log_prefix):
         [params["database"]]
 
 
-def validate(params):
+def validate(params: Dict[str, Any]) -> List[str]:
     """Input errors, all of them, before anything runs."""
     errors = []
     for name in ("clients", "threads", "duration", "scale"):
@@ -340,98 +355,7 @@ def validate(params):
     return errors
 
 
-class ServerLog(object):
-    """The server log read through SQL or from a file; raises LogUnavailable when it cannot be."""
-
-    def __init__(self, module, source, log_file=None):
-        self.module = module
-        self.source = source
-        self.log_file = log_file
-        self.conn = None
-        self.prefix = None
-
-    def open(self):
-        if self.source == "file":
-            if not os.path.isfile(self.log_file):
-                raise LogUnavailable("log_file %s is not a file on this host" % self.log_file)
-            self.prefix = self._query("SHOW log_line_prefix")[0][0]
-            return
-        position = self.position()
-        if position[0] is None:
-            raise LogUnavailable("the server writes no log file (logging_collector is off or the log goes to "
-                                 "syslog/eventlog)")
-
-    def _connection(self):
-        if self.conn is None:
-            self.conn = connect(self.module, autocommit=True)
-        return self.conn
-
-    def _query(self, statement, params=None):
-        try:
-            with self._connection().cursor() as cursor:
-                cursor.execute(statement, params)
-                return cursor.fetchall()
-        except psycopg2.Error as e:
-            raise LogUnavailable(one_line(getattr(e, "pgerror", None) or str(e)))
-
-    def position(self):
-        """(file, size) of the log being written now."""
-        if self.source == "file":
-            return self.log_file, os.stat(self.log_file).st_size
-        name, size, prefix = self._query(
-            "SELECT f.name, (pg_catalog.pg_stat_file(f.name)).size, pg_catalog.current_setting('log_line_prefix') "
-            "FROM (SELECT pg_catalog.pg_current_logfile('stderr') AS name) f")[0]
-        self.prefix = prefix
-        return name, size
-
-    def settled_position(self):
-        last = self.position()
-        deadline = time.monotonic() + SETTLE_MAX
-        while time.monotonic() < deadline:
-            time.sleep(SETTLE)
-            now = self.position()
-            if now == last:
-                break
-            last = now
-        return last
-
-    def chunks(self, name, offset, length):
-        if length is None:
-            length = self._size(name) - offset
-        if self.source == "file":
-            with open(name, "rb") as handle:
-                handle.seek(offset)
-                while length > 0:
-                    data = handle.read(min(CHUNK, length))
-                    if not data:
-                        return
-                    length -= len(data)
-                    yield data
-            return
-        while length > 0:
-            data = bytes(self._query("SELECT pg_catalog.pg_read_binary_file(%s, %s, %s)",
-                                     [name, offset, min(CHUNK, length)])[0][0])
-            if not data:
-                return
-            offset += len(data)
-            length -= len(data)
-            yield data
-
-    def _size(self, name):
-        if self.source == "file":
-            return os.stat(name).st_size
-        return self._query("SELECT (pg_catalog.pg_stat_file(%s, true)).size", [name])[0][0] or 0
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-
-
-class LogUnavailable(Exception):
-    pass
-
-
-def prepare_as_bench_user(module, params):
+def prepare_as_bench_user(params: Dict[str, Any]) -> Optional[str]:
     """Vacuum and empty pgbench_history as pgbench itself would before a run, but before the log is
     measured (pgbench then runs with -n), so the run's log holds the workload alone; return pgaudit.log
     as a new session of the bench user sees it, to show the profile really applied (role settings
@@ -444,7 +368,7 @@ def prepare_as_bench_user(module, params):
     try:
         conn = psycopg2.connect(**kw)
     except psycopg2.Error as e:
-        module.fail_json(msg=describe_connection_error(kw, e))
+        raise PgbenchFailed(describe_connection_error(kw, e))
     conn.autocommit = True  # VACUUM cannot run in a transaction
     try:
         with conn.cursor() as cursor:
@@ -454,23 +378,23 @@ def prepare_as_bench_user(module, params):
                 cursor.execute(statement)
         return pgaudit_log
     except psycopg2.Error as e:
-        module.fail_json(msg="preparing the benchmark as %s in %s failed (is the dataset initialised?): %s"
-                         % (params["bench_user"], params["database"], one_line(str(e))))
+        raise PgbenchFailed("preparing the benchmark as %s in %s failed (is the dataset initialised?): %s"
+                            % (params["bench_user"], params["database"], one_line(str(e))))
     finally:
         conn.close()
 
 
-def run_pgbench(module, command, env):
+def run_pgbench(module, command: List[str], env: Dict[str, str]) -> Tuple[str, str, str, str]:
     started = utc_now()
     rc, out, err = module.run_command(command, environ_update=env, cwd=None)
     ended = utc_now()
     if rc != 0:
-        module.fail_json(msg="pgbench failed (rc %d): %s" % (rc, one_line(err or out)[-1500:]),
-                         command=command, stdout=out, stderr=err, started=started, ended=ended)
+        raise PgbenchFailed("pgbench failed (rc %d): %s" % (rc, one_line(err or out)[-1500:]),
+                            command=command, stdout=out, stderr=err, started=started, ended=ended)
     return out, err, started, ended
 
 
-def latencies_ms(log_prefix):
+def latencies_ms(log_prefix: str) -> List[float]:
     values = []
     for path in glob.glob(log_prefix + ".*"):
         with open(path) as handle:
@@ -478,24 +402,77 @@ def latencies_ms(log_prefix):
     return [value / 1000.0 for value in values]
 
 
-def measure_log(server_log, start, end, match):
-    scanner = LogScanner(match)
-    for name, offset, length in log_spans(start, end):
-        for data in server_log.chunks(name, offset, length):
-            scanner.feed(data)
-    counts = scanner.finish()
-    counts.update(measured=True, source=server_log.source, reason=None, match=match)
-    return counts
+def log_before_run(server_log: ServerLog, log_source: str) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    """(where the log stands before the run, None), or (None, the ``log`` result) when it will not be measured."""
+    if log_source == "none":
+        return None, not_measured("none", "log_source=none")
+    try:
+        server_log.open()
+        return server_log.settled_position(), None
+    except LogUnavailable as e:
+        if log_source != "auto":
+            raise PgbenchFailed("cannot read the server log (log_source=%s): %s" % (log_source, e))
+        return None, not_measured("none", "the server log is not readable here (%s). %s" % (e, CLOUDWATCH_HINT))
 
 
-def not_measured(source, reason):
-    return dict(measured=False, source=source, reason=reason, bytes=None, lines=None, audit_bytes=None,
-                audit_lines=None, audit_entries=None, match=None)
+def ensure_initialized(module, command: List[str], env: Dict[str, str]) -> Dict[str, Any]:
+    out, err, started, ended = run_pgbench(module, command, env)
+    return dict(changed=True, mode="initialize", command=command, started=started, ended=ended, stderr=err,
+                tags=module.params["tags"])
 
 
-def main():
-    argument_spec = postgres_argument_spec()
-    argument_spec.update(
+def ensure_benchmark(module, command: List[str], env: Dict[str, str], log_prefix: str) -> Dict[str, Any]:
+    """Run the benchmark once and measure what it added to the server log."""
+    params = module.params
+    pgaudit_log = prepare_as_bench_user(params)
+    server_log = ServerLog(params, "file" if params["log_source"] == "file" else "sql", params["log_file"])
+    start, log = log_before_run(server_log, params["log_source"])
+    out, err, started, ended = run_pgbench(module, command, env)
+    if log is None:
+        try:
+            end = server_log.settled_position()
+            log = measure_log(server_log, start, end,
+                              audit_match(server_log.prefix, params["bench_user"], params["database"]))
+        except LogUnavailable as e:
+            raise PgbenchFailed("the server log could not be read after the run: %s" % e)
+    server_log.close()
+    try:
+        summary = parse_pgbench_summary(out)
+    except ValueError as e:
+        raise PgbenchFailed(str(e), command=command, stdout=out, stderr=err)
+    latencies = latencies_ms(log_prefix)
+    return dict(
+        changed=True, mode="benchmark", command=command, started=started, ended=ended, pgaudit_log=pgaudit_log,
+        tps=summary["tps"], transactions=summary["transactions"],
+        failed_transactions=summary["failed_transactions"], latency_mean_ms=summary["latency_mean_ms"],
+        latency_p50_ms=percentile(latencies, 0.50), latency_p95_ms=percentile(latencies, 0.95),
+        summary=summary, log=log, tags=params["tags"])
+
+
+def run_benchmark(module) -> Dict[str, Any]:
+    params = module.params
+    errors = validate(params)
+    if errors:
+        raise Refusal("Invalid pgbench_run inputs, nothing ran: " + "; ".join(errors), reasons=errors, errors=errors)
+    if module.check_mode:
+        return dict(changed=False, mode=params["mode"], tags=params["tags"],
+                    msg="check mode: pgbench was not run (a benchmark cannot be predicted)")
+    ensure_psycopg2(module)
+    program = module.get_bin_path(params["pgbench"], required=True) if os.sep not in params["pgbench"] \
+        else params["pgbench"]
+    workdir = tempfile.mkdtemp(prefix="dbaudit-pgbench-")
+    log_prefix = os.path.join(workdir, "transactions")
+    command = pgbench_command(program, params, log_prefix)
+    try:
+        if params["mode"] == "initialize":
+            return ensure_initialized(module, command, pgbench_environment(params))
+        return ensure_benchmark(module, command, pgbench_environment(params), log_prefix)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def argument_spec() -> Dict[str, Any]:
+    return dict(
         database=dict(type="str", required=True),
         bench_user=dict(type="str", required=True),
         bench_password=dict(type="str", no_log=True),
@@ -511,63 +488,11 @@ def main():
         pgbench=dict(type="str", default="pgbench"),
         tags=dict(type="dict", default={}),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    errors = validate(params)
-    if errors:
-        module.fail_json(msg="Invalid pgbench_run inputs, nothing ran: " + "; ".join(errors), errors=errors)
-    if module.check_mode:
-        module.exit_json(changed=False, mode=params["mode"], tags=params["tags"],
-                         msg="check mode: pgbench was not run (a benchmark cannot be predicted)")
-    ensure_psycopg2(module)
-    program = module.get_bin_path(params["pgbench"], required=True) if os.sep not in params["pgbench"] \
-        else params["pgbench"]
-    env = pgbench_environment(params)
-    workdir = tempfile.mkdtemp(prefix="dbaudit-pgbench-")
-    log_prefix = os.path.join(workdir, "transactions")
-    command = pgbench_command(program, params, log_prefix)
-    try:
-        if params["mode"] == "initialize":
-            out, err, started, ended = run_pgbench(module, command, env)
-            module.exit_json(changed=True, mode="initialize", command=command, started=started, ended=ended,
-                             stderr=err, tags=params["tags"])
 
-        pgaudit_log = prepare_as_bench_user(module, params)
-        server_log = ServerLog(module, "file" if params["log_source"] == "file" else "sql", params["log_file"])
-        log = None
-        start = None
-        if params["log_source"] == "none":
-            log = not_measured("none", "log_source=none")
-        else:
-            try:
-                server_log.open()
-                start = server_log.settled_position()
-            except LogUnavailable as e:
-                if params["log_source"] != "auto":
-                    module.fail_json(msg="cannot read the server log (log_source=%s): %s" % (params["log_source"], e))
-                log = not_measured("none", "the server log is not readable here (%s). %s" % (e, CLOUDWATCH_HINT))
-        out, err, started, ended = run_pgbench(module, command, env)
-        if log is None:
-            try:
-                end = server_log.settled_position()
-                log = measure_log(server_log, start, end,
-                                  audit_match(server_log.prefix, params["bench_user"], params["database"]))
-            except LogUnavailable as e:
-                module.fail_json(msg="the server log could not be read after the run: %s" % e)
-        server_log.close()
-        try:
-            summary = parse_pgbench_summary(out)
-        except ValueError as e:
-            module.fail_json(msg=str(e), command=command, stdout=out, stderr=err)
-        latencies = latencies_ms(log_prefix)
-        module.exit_json(
-            changed=True, mode="benchmark", command=command, started=started, ended=ended, pgaudit_log=pgaudit_log,
-            tps=summary["tps"], transactions=summary["transactions"],
-            failed_transactions=summary["failed_transactions"], latency_mean_ms=summary["latency_mean_ms"],
-            latency_p50_ms=percentile(latencies, 0.50), latency_p95_ms=percentile(latencies, 0.95),
-            summary=summary, log=log, tags=params["tags"])
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+
+def main() -> None:
+    module = postgres_module(argument_spec(), require_psycopg2=False)
+    run_module(module, run_benchmark, module)
 
 
 if __name__ == "__main__":

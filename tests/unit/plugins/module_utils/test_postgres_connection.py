@@ -1,11 +1,12 @@
-"""The shared PostgreSQL connection: options to libpq keywords, one-line connection errors, and
-RDS IAM tokens signed locally by botocore (no AWS call is made)."""
+"""The shared PostgreSQL connection: options to libpq keywords, one-line connection errors, RDS IAM tokens signed
+locally by botocore (no AWS call is made), failures raised (never a module's) and how run_module renders them."""
 
 from __future__ import annotations
 
 import socket
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ CHECKOUT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils import postgres_connection as pc  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal  # noqa: E402
 
 BASE = {"login_host": None, "login_port": 5432, "login_user": "postgres", "login_password": None,
         "login_db": "postgres", "login_unix_socket": None, "ssl_mode": "prefer", "ca_cert": None,
@@ -153,3 +155,117 @@ def test_iam_token_needs_a_host():
 def test_iam_token_with_an_unknown_profile_is_one_clear_line():
     with pytest.raises(ValueError, match="could not generate an RDS IAM authentication token: .*nosuchprofile"):
         pc.iam_auth_token("h.example", 5432, "u", "eu-west-1", profile="nosuchprofile")
+
+
+# Failures are raised, never a module's: each module decides how to fail ---------------------------
+
+class FakeCursor:
+    description = ("column",)
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def mogrify(self, statement, params=None):
+        return statement.encode("utf-8")
+
+    def execute(self, statement, params=None):
+        self.conn.executed.append(statement)
+        if statement in self.conn.failing:
+            raise psycopg2.ProgrammingError('ERROR:  relation "nope" does not exist\n')
+
+    def fetchall(self):
+        return [(1,)]
+
+
+class FakeConnection:
+    encoding = "UTF8"
+
+    def __init__(self, failing=(), autocommit=False):
+        self.failing = set(failing)
+        self.autocommit = autocommit
+        self.executed = []
+        self.rolled_back = False
+        self.info = SimpleNamespace(dbname="billing")
+
+    def cursor(self):
+        return FakeCursor(self)
+
+    def rollback(self):
+        self.rolled_back = True
+
+
+def test_a_failed_statement_raises_with_the_statement_the_reason_and_the_queries_after_a_rollback():
+    conn = FakeConnection(failing={"DROP TABLE nope"})
+    session = pc.SqlSession(conn)
+    session.change("CREATE TABLE t ()")
+    with pytest.raises(pc.PostgresError) as caught:
+        session.change("DROP TABLE nope")
+    assert caught.value.message == "SQL failed on database 'billing': DROP TABLE nope: relation \"nope\" does not exist"
+    assert caught.value.details == {"queries": ["CREATE TABLE t ()", "DROP TABLE nope"]}
+    assert conn.rolled_back
+
+
+def test_a_failed_attempt_is_undone_to_a_savepoint_and_the_session_goes_on():
+    conn = FakeConnection(failing={"SELECT 'bad'::regclass"})
+    session = pc.SqlSession(conn)
+    assert session.attempt("SELECT 'bad'::regclass") == (None, 'relation "nope" does not exist')
+    assert conn.executed[-1] == "ROLLBACK TO SAVEPOINT dbaudit_undoable" and not conn.rolled_back
+    assert session.attempt("SELECT 1") == ([(1,)], None)
+    assert conn.executed[-1] == "RELEASE SAVEPOINT dbaudit_undoable"
+    autocommit = FakeConnection(autocommit=True)
+    assert pc.SqlSession(autocommit).attempt("SELECT 1") == ([(1,)], None)
+    assert autocommit.executed == ["SELECT 1"]
+
+
+def test_a_failed_connection_raises_one_line_naming_where():
+    with pytest.raises(pc.PostgresError, match=r"^Could not connect to PostgreSQL at 127\.0\.0\.1:\d+ as user "):
+        pc.connect(params(login_host="127.0.0.1", login_port=closed_port()))
+
+
+class Exited(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, diff=False):
+        self._diff = diff
+        self.outcome = None
+
+    def exit_json(self, **result):
+        self.outcome = ("exit", result)
+        raise Exited()
+
+    def fail_json(self, **result):
+        self.outcome = ("fail", result)
+        raise Exited()
+
+
+def run(module, work):
+    with pytest.raises(Exited):
+        pc.run_module(module, work)
+    return module.outcome
+
+
+def test_run_module_returns_diff_only_in_diff_mode():
+    def work():
+        return {"changed": True, "diff": {"before": 1, "after": 2}}
+    assert run(FakeModule(), work) == ("exit", {"changed": True})
+    assert run(FakeModule(diff=True), work) == ("exit", {"changed": True, "diff": {"before": 1, "after": 2}})
+
+
+def test_run_module_fails_a_refusal_and_a_postgres_error_with_their_details():
+    def refuse():
+        raise Refusal("Nothing changed: two problems", reasons=["one", "two"], errors=["one", "two"])
+
+    def broken():
+        raise pc.PostgresError("SQL failed on database 'b': SELECT 1: boom", queries=["SELECT 1"])
+    assert run(FakeModule(), refuse) == ("fail", {"msg": "Nothing changed: two problems", "reasons": ["one", "two"],
+                                                  "changed": False, "errors": ["one", "two"]})
+    assert run(FakeModule(), broken) == ("fail", {"msg": "SQL failed on database 'b': SELECT 1: boom",
+                                                  "queries": ["SELECT 1"]})

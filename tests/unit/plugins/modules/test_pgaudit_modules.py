@@ -1,8 +1,11 @@
 """Pure helpers of the pgAudit modules: which target a task names, the shape of `settings`, the
-extension plan per database, the object auditing grant plan, and the info module's problem report."""
+extension plan per database, the object auditing grant plan, the info module's problem report, and a
+server that cannot be read (raised by the facts, reported failed by the fleet read)."""
 
 from __future__ import annotations
 
+import re
+import socket
 import sys
 from pathlib import Path
 
@@ -11,8 +14,11 @@ import pytest
 CHECKOUT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import PostgresError  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_extension as extension  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.module_utils import pgaudit_facts as info  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_fleet_info as fleet  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_object_audit as objects  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.modules import pgaudit_settings as settings  # noqa: E402
 
@@ -159,3 +165,42 @@ def test_not_preloaded_is_detected_and_the_message_says_what_to_do():
     for advice in ("keeping the libraries already there", "parameter group", "postgresql.conf", "reboot"):
         assert advice in message
     assert server.preload(OneRowSession(("pg_stat_statements,pgaudit",)))["preloaded"] is True
+
+
+# A server that cannot be read raises; pgaudit_fleet_info reports it failed and reads the others -------
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def connection_options(**overrides):
+    options = {"login_host": "127.0.0.1", "login_port": closed_port(), "login_user": "auditor",
+               "login_password": None, "login_db": "postgres", "login_unix_socket": None, "ssl_mode": "disable",
+               "ca_cert": None, "connect_params": {}, "login_iam_auth": False, "aws_region": None,
+               "aws_profile": None}
+    options.update(overrides)
+    return options
+
+
+def test_server_facts_raise_when_the_server_cannot_be_reached():
+    with pytest.raises(PostgresError, match="^Could not connect to PostgreSQL at 127.0.0.1:"):
+        info.server_facts(connection_options())
+
+
+def test_fleet_reports_an_unreachable_server_failed_with_the_reason():
+    defaults = connection_options(databases=None, audit_role=None, listed_databases_only=False)
+    facts = fleet.read_server(defaults, {"name": "down", "login_user": "reader"})
+    assert facts["failed"] is True and list(facts) == ["failed", "msg"]
+    assert facts["msg"].startswith("Could not connect to PostgreSQL at 127.0.0.1:")
+    assert "as user 'reader'" in facts["msg"]
+
+
+@pytest.mark.parametrize("names, parallel, says", [
+    (["a", "b", "a"], 8, "servers: each name must be given once; repeated: a"),
+    (["a"], 0, "parallel must be at least 1, got 0"),
+])
+def test_fleet_refuses_repeated_names_and_no_parallelism(names, parallel, says):
+    with pytest.raises(Refusal, match="^" + re.escape(says) + "$"):
+        fleet.check_request([{"name": name} for name in names], parallel)
