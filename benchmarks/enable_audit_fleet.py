@@ -112,7 +112,7 @@ def runs_module(action: str) -> bool:
 
 def count(records: list[dict]) -> dict:
     """Module processes (in all and per host), task-host runs, changes and failures from the callback's lines."""
-    processes, by_host, task_hosts, recap, failures = 0, {}, 0, {}, []
+    processes, by_host, by_task, task_hosts, recap, failures = 0, {}, {}, 0, {}, []
     for record in records:
         if "recap" in record:
             recap.update(record["recap"])
@@ -126,7 +126,10 @@ def count(records: list[dict]) -> dict:
         ran = record.get("items", 1)
         processes += ran
         by_host[record["host"]] = by_host.get(record["host"], 0) + ran
-    return {"processes": processes, "processes_by_host": by_host, "task_hosts": task_hosts,
+        task = f"{record['action']}: {record['task']}"
+        by_task[task] = by_task.get(task, 0) + ran
+    return {"processes": processes, "processes_by_host": by_host, "processes_by_task": by_task,
+            "task_hosts": task_hosts,
             "changed": sum(stats.get("changed", 0) for stats in recap.values()),
             "changed_hosts": sorted(host for host, stats in recap.items() if stats.get("changed")),
             "failures": failures}
@@ -331,6 +334,8 @@ def main() -> int:
     parser.add_argument("--forks", type=int, default=20)
     parser.add_argument("--first-run-before", type=float, default=FIRST_RUN_BEFORE,
                         help="module processes per changed cluster of a first run before issue 13")
+    parser.add_argument("--tasks", type=int, default=0, metavar="N",
+                        help="also print the N tasks that started the most module processes, per run")
     parser.add_argument("--write-readme", action="store_true",
                         help="write this run's table into the README's enable_audit benchmark section")
     parser.add_argument("--readme", type=Path, default=README, help="the README --write-readme writes to")
@@ -367,6 +372,12 @@ def main() -> int:
         busy = sorted(result["again"]["processes_by_host"].items(), key=lambda item: -item[1])
         print(f"re-run over {size}: module processes by host {dict(busy[:5])}"
               + (f" and {len(busy) - 5} more hosts" if len(busy) > 5 else ""))
+        if args.tasks:
+            for label in ("first", "again"):
+                tasks = sorted(result[label]["processes_by_task"].items(), key=lambda item: -item[1])
+                print(f"{'re-run' if label == 'again' else 'first run'} over {size}: module processes by task")
+                for task, n in tasks[:args.tasks]:
+                    print(f"  {n:>5}  {task}")
     sizes = sorted(results)
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]

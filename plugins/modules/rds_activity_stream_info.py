@@ -65,6 +65,16 @@ activity_streams:
       type: str
       returned: always
       sample: arn:aws:rds:eu-west-1:123456789012:cluster:prod-db
+    cluster_resource_id:
+      description: The cluster's resource id, which names its activity stream and the cluster in the stream's records.
+      type: str
+      returned: always
+      sample: cluster-ABCDEFGHIJKLMNOPQRSTUVWXY
+    cluster_status:
+      description: The cluster's status, for example C(available) or C(configuring-activity-stream).
+      type: str
+      returned: always
+      sample: available
     status:
       description: C(stopped), C(starting), C(started) or C(stopping).
       type: str
@@ -106,7 +116,8 @@ def stream_entries(clusters: List[Dict]) -> List[Dict]:
     for cluster in clusters:
         if cluster.get("Engine") != SUPPORTED_ENGINE:
             continue
-        entry = {"cluster_identifier": cluster["DBClusterIdentifier"], "cluster_arn": cluster.get("DBClusterArn")}
+        entry = {"cluster_identifier": cluster["DBClusterIdentifier"], "cluster_arn": cluster.get("DBClusterArn"),
+                 "cluster_resource_id": cluster.get("DbClusterResourceId"), "cluster_status": cluster.get("Status")}
         entry.update(described_stream(cluster))
         entries.append(entry)
     return sorted(entries, key=lambda e: e["cluster_identifier"])

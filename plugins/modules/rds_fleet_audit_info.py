@@ -71,6 +71,14 @@ options:
         description: The bucket (C(dbaudit_das_alerting_bucket)); empty for the role's default name.
         type: str
         default: ""
+  alerting_functions:
+    description:
+      - Alerting functions whose record to read (C(<name>-decrypt) of das_alerting, C(<name>-alert) of
+        pgaudit_alerting) - the fingerprint of the inputs each alerting role last applied, from one GetFunction each
+        (RV(alerting_functions)).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -153,6 +161,16 @@ pipelines:
       bucket: {"name": "dbaudit-das-activity-123456789012-eu-west-1", "exists": true, "versioning": "Enabled"}
       delivery_stream: {"name": "dbaudit-das-activity", "exists": true,
                         "encryption": {"status": "ENABLED", "key_type": "AWS_OWNED_CMK", "key_arn": null}}
+alerting_functions:
+  description:
+    - Per function of O(alerting_functions), whether it exists and the fingerprint of the inputs its alerting role
+      last applied (its C(dbaudit:inputs-sha256) tag; null when missing).
+  returned: always
+  type: dict
+  sample:
+    dbaudit-das-decrypt:
+      exists: true
+      fingerprint: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 api_calls:
   description: AWS API calls made, per operation (all reads).
   returned: always
@@ -162,6 +180,7 @@ api_calls:
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import recorded_fingerprint
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.fleet_audit_reads import read_fleet
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import AnsibleRDSError
@@ -173,7 +192,8 @@ def main():
                            instance_identifiers=dict(type="list", elements="str", default=[]),
                            parallel=dict(type="int", default=8),
                            das_pipelines=dict(type="list", elements="dict", default=[], options=dict(
-                               name=dict(type="str", required=True), bucket=dict(type="str", default="")))),
+                               name=dict(type="str", required=True), bucket=dict(type="str", default=""))),
+                           alerting_functions=dict(type="list", elements="str", default=[])),
         supports_check_mode=True,
     )
     if module.params["parallel"] < 1:
@@ -187,6 +207,9 @@ def main():
                            parallel=module.params["parallel"], clients=clients,
                            das_pipelines=module.params["das_pipelines"],
                            instance_identifiers=module.params["instance_identifiers"])
+        found["alerting_functions"] = dict(
+            (name, recorded_fingerprint(clients["lambda"], name, found["api_calls"]))
+            for name in sorted(set(module.params["alerting_functions"])))
     except AnsibleRDSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, **found)

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: dbaudit.postgresql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What an alerting pipeline was last made from, recorded on its Lambda function.
+
+An alerting role (das_alerting, pgaudit_alerting) ends by tagging its function with the fingerprint of its inputs:
+the role's options (without the per-host ones), the code of the roles that build the pipeline and the manifest of
+the shipped Lambda zips. enable_audit reads the tag in its fleet read (one GetFunction per pipeline): a host whose
+own fingerprint equals its pipeline's record has nothing to apply to the pipeline's pieces, so the alerting plays
+leave it out, and a converged fleet costs no alerting module process at all. A missing function or tag, or any
+changed input or code, differs, and the pipeline is applied again."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+from typing import Any
+from typing import Dict
+from typing import List
+from typing import Optional
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import aws_call
+
+# The tag key on the function. Its value is the hex sha256 of the inputs (64 characters, within Lambda's 256).
+FINGERPRINT_TAG = "dbaudit:inputs-sha256"
+# Role options that differ per host by nature: they name the host's own cluster or log group, not the pipeline.
+PER_HOST_OPTIONS = ("dbaudit_cluster_id", "dbaudit_pgaudit_alerting_target")
+
+
+def fingerprint(values: Dict[str, Any], texts: Optional[List[str]] = None) -> str:
+    """The hex sha256 of the option values and the code texts, in a form independent of dict order."""
+    canonical = json.dumps({"values": dict((k, v) for k, v in values.items() if k not in PER_HOST_OPTIONS),
+                            "texts": list(texts or [])}, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@aws_call("read Lambda function {name}", missing_codes=("ResourceNotFoundException",), missing=None)
+def get_function(lambda_client, name: str, calls: Dict[str, int]) -> Optional[Dict[str, Any]]:
+    calls["get_function"] = calls.get("get_function", 0) + 1
+    return lambda_client.get_function(FunctionName=name)
+
+
+def recorded_fingerprint(lambda_client, name: str, calls: Dict[str, int]) -> Dict[str, Any]:
+    """``{"exists": bool, "fingerprint": str or None}`` of one function, from one GetFunction (which returns its
+    tags). A missing function is reported, not raised."""
+    found = get_function(lambda_client, name, calls)
+    if found is None:
+        return {"exists": False, "fingerprint": None}
+    return {"exists": True, "fingerprint": (found.get("Tags") or {}).get(FINGERPRINT_TAG)}
+
+
+# The alerting roles, by the policy key that turns each on (audit_report's and enable_audit's fleet entries).
+ALERTING = ("pgaudit_alerting", "das_alerting")
+
+
+def alerting_apply(hosts: List[str], enabled: Dict[str, Dict[str, bool]], functions: Dict[str, Dict[str, str]],
+                   fingerprints: Dict[str, Dict[str, Optional[str]]], recorded: Dict[str, Dict[str, Any]],
+                   rolled_out: List[str], full_run: bool = False) -> Dict[str, Any]:
+    """Which hosts each alerting role is applied to: of the hosts given (those that passed preflight) with the
+    alerting on, the ones rolled out, and the ones whose own fingerprint differs from what their pipeline's function
+    records (every host on a first run, a change of input or code, a missing function); all of them on a full run.
+    ``reasons`` says why, per host, for the ones that are not rolled out anyway."""
+    rolled = set(rolled_out)
+    apply = dict((alerting, []) for alerting in ALERTING)  # type: Dict[str, List[str]]
+    reasons = {}  # type: Dict[str, List[str]]
+    for host in hosts:
+        for alerting in ALERTING:
+            if not (enabled.get(host) or {}).get(alerting):
+                continue
+            function = (functions.get(host) or {}).get(alerting)
+            record = recorded.get(function) or {}
+            own = (fingerprints.get(host) or {}).get(alerting)
+            if full_run or host in rolled:
+                apply[alerting].append(host)
+            elif not record.get("exists"):
+                apply[alerting].append(host)
+                reasons.setdefault(host, []).append("%s: function %s does not exist" % (alerting, function))
+            elif own is None or record.get("fingerprint") != own:
+                apply[alerting].append(host)
+                reasons.setdefault(host, []).append(
+                    "%s: function %s was made from other inputs (recorded %s, this host's %s)"
+                    % (alerting, function, (record.get("fingerprint") or "none")[:12], (own or "none")[:12]))
+    return {"hosts": apply, "reasons": reasons}

@@ -1,0 +1,96 @@
+"""module_utils.alerting_record and the alerting_fingerprint / alerting_hosts filters: a pipeline's record of what
+it was made from, and which hosts the alerting plays of enable_audit leave alone."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+CHECKOUT = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
+
+from ansible_collections.dbaudit.postgresql.plugins.filter import alerting_fingerprint as filters  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.module_utils import alerting_record  # noqa: E402
+
+VALUES = {"dbaudit_das_alerting_name": "dbaudit-das", "dbaudit_das_alerting_rules": [{"name": "grants"}],
+          "dbaudit_cluster_id": "orders"}
+
+
+def test_fingerprint_is_stable_and_changes_with_any_input_or_code_but_not_the_host():
+    base = alerting_record.fingerprint(VALUES, ["tasks", "template"])
+    assert len(base) == 64
+    assert alerting_record.fingerprint(dict(reversed(list(VALUES.items()))), ["tasks", "template"]) == base
+    assert alerting_record.fingerprint(dict(VALUES, dbaudit_cluster_id="billing"), ["tasks", "template"]) == base
+    assert alerting_record.fingerprint(dict(VALUES, dbaudit_pgaudit_alerting_target="instance"),
+                                       ["tasks", "template"]) == base
+    assert alerting_record.fingerprint(dict(VALUES, dbaudit_das_alerting_name="other"), ["tasks", "template"]) != base
+    assert alerting_record.fingerprint(dict(VALUES, dbaudit_das_alerting_rules=[]), ["tasks", "template"]) != base
+    assert alerting_record.fingerprint(VALUES, ["tasks", "template changed"]) != base
+    assert filters.alerting_fingerprint(VALUES, ["tasks", "template"]) == base
+
+
+def test_recorded_fingerprint_reads_the_tag_of_one_get_function_and_reports_a_missing_function():
+    # botocore's Stubber stands in for Lambda here: what is tested is the reading of GetFunction's answer (the
+    # integration tests read real tags from the emulator).
+    client = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    calls: dict = {}
+    with Stubber(client) as stub:
+        stub.add_response("get_function", {"Configuration": {"FunctionName": "f"},
+                                           "Tags": {alerting_record.FINGERPRINT_TAG: "abc", "other": "x"}},
+                          {"FunctionName": "f"})
+        stub.add_response("get_function", {"Configuration": {"FunctionName": "g"}}, {"FunctionName": "g"})
+        stub.add_client_error("get_function", "ResourceNotFoundException", http_status_code=404,
+                              expected_params={"FunctionName": "h"})
+        assert alerting_record.recorded_fingerprint(client, "f", calls) == {"exists": True, "fingerprint": "abc"}
+        assert alerting_record.recorded_fingerprint(client, "g", calls) == {"exists": True, "fingerprint": None}
+        assert alerting_record.recorded_fingerprint(client, "h", calls) == {"exists": False, "fingerprint": None}
+    assert calls == {"get_function": 3}
+
+
+def apply(recorded, rolled_out=(), full_run=False, own="fp1"):
+    hosts = ["a", "b", "c"]
+    enabled = {"a": {"pgaudit_alerting": True, "das_alerting": True}, "b": {"pgaudit_alerting": True},
+               "c": {}}
+    functions = dict((h, {"pgaudit_alerting": "p-alert", "das_alerting": "d-decrypt"}) for h in hosts)
+    fingerprints = dict((h, {"pgaudit_alerting": own, "das_alerting": own}) for h in hosts)
+    return alerting_record.alerting_apply(hosts, enabled, functions, fingerprints, recorded, list(rolled_out),
+                                          full_run)
+
+
+def test_converged_pipelines_leave_every_host_out():
+    recorded = {"p-alert": {"exists": True, "fingerprint": "fp1"}, "d-decrypt": {"exists": True, "fingerprint": "fp1"}}
+    assert apply(recorded) == {"hosts": {"pgaudit_alerting": [], "das_alerting": []}, "reasons": {}}
+
+
+def test_a_rolled_out_host_a_changed_input_a_missing_function_and_a_full_run_each_bring_hosts_in():
+    recorded = {"p-alert": {"exists": True, "fingerprint": "fp1"}, "d-decrypt": {"exists": True, "fingerprint": "fp1"}}
+    assert apply(recorded, rolled_out=["b"])["hosts"] == {"pgaudit_alerting": ["b"], "das_alerting": []}
+    changed = apply(recorded, own="fp2")
+    assert changed["hosts"] == {"pgaudit_alerting": ["a", "b"], "das_alerting": ["a"]}
+    assert "was made from other inputs" in changed["reasons"]["a"][0]
+    missing = apply({"p-alert": {"exists": True, "fingerprint": "fp1"}, "d-decrypt": {"exists": False}})
+    assert missing["hosts"] == {"pgaudit_alerting": [], "das_alerting": ["a"]}
+    assert missing["reasons"] == {"a": ["das_alerting: function d-decrypt does not exist"]}
+    assert apply(recorded, full_run=True)["hosts"] == {"pgaudit_alerting": ["a", "b"], "das_alerting": ["a"]}
+
+
+def test_the_filter_reads_policies_names_and_each_hosts_fingerprint():
+    entries = [{"host": "a", "policy": {"pgaudit_alerting": True, "das_alerting": True, "das_enabled": False}},
+               {"host": "b", "policy": {"pgaudit_alerting": True, "das_alerting": True, "das_enabled": True}}]
+    alerting = {"a": {"pgaudit_alerting_function": "p-alert", "das_alerting_name": "d"},
+                "b": {"pgaudit_alerting_function": "p-alert", "das_alerting_name": "d"}}
+    hostvars = {"a": {"dbaudit_pgaudit_alerting_fingerprint": "fp1"},
+                "b": {"dbaudit_pgaudit_alerting_fingerprint": "fp2", "dbaudit_das_alerting_fingerprint": "fp1"}}
+    recorded = {"p-alert": {"exists": True, "fingerprint": "fp1"}, "d-decrypt": {"exists": True, "fingerprint": "fp1"}}
+    result = filters.alerting_hosts(["a", "b"], hostvars, entries, alerting, recorded, [])
+    # a: DAS alerting without a stream is not applied; b: its pgAudit inputs differ, its DAS ones match.
+    assert result["hosts"] == {"pgaudit_alerting": ["b"], "das_alerting": []}
+
+
+def test_the_filter_refuses_what_is_not_a_dict():
+    with pytest.raises(Exception, match="alerting_fingerprint takes a dict"):
+        filters.alerting_fingerprint(["not", "a", "dict"])
