@@ -1,8 +1,13 @@
-"""enable_audit over an emulated fleet: the RDS side converges, keeps libraries, and re-runs clean."""
+"""enable_audit over an emulated fleet: the RDS side converges, keeps libraries, and re-runs clean. End to end
+through the alerting it deployed, with nothing mocked (pgAudit on the real server -> log shipper and DAS emitter ->
+the shipped zips run by the sandbox pipeline): a GRANT alerts from both paths, naming the cluster; an audited
+statement no rule matches (a DDL) alerts from neither; both reach S3 through Firehose. (This was also
+tests/integration/pipeline/test_pipeline_end_to_end.py, with the zips deployed by boto3; merged here.)"""
 
 from __future__ import annotations
 
 import shutil
+import uuid
 
 from harness import CHECKOUT, run_playbook, wait_for
 
@@ -83,6 +88,14 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
         "the GRANT by app_user was not audited"
     audit = [line for line in "".join(seen).splitlines() if "AUDIT:" in line and "app_user@" in line]
     assert [line.split(",")[3:5] for line in audit] == [["ROLE", "GRANT"]], audit
+    # Audited (app_user's profile logs DDL) but matched by no alert rule (role-changes: ROLE only).
+    marker = f"ddl_marker_{uuid.uuid4().hex[:8]}"
+    with app.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE {marker} (id int)")
+    seen = []
+    assert wait_for(lambda: seen.append(pg_log.read()) or marker in "".join(seen)), "the DDL was not audited"
+    audit = [line for line in "".join(seen).splitlines() if "AUDIT:" in line and "app_user@" in line]
+    assert [line.split(",")[3:5] for line in audit] == [["DDL", "CREATE TABLE"]], audit
 
     # End to end through the alerting that enable_audit deployed (the sandbox pipeline plays Lambda, Kinesis
     # and the log subscription): the GRANT alerts from both paths, the SELECT from none, and the decrypted
@@ -95,13 +108,24 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
     paths = sorted(line.split("(")[-1].rstrip(").") for a in grant_alerts for line in a["message"].splitlines()
                    if line.startswith("Audit rule"))
     assert paths == ["Database Activity Stream", "pgAudit log"], alerts
-    assert not [a for a in alerts if "SELECT count(*)" in a["message"]], alerts
+    # Both paths name the cluster as a DBA knows it (das_decrypt looks it up from the stream's resource id).
+    for alert in grant_alerts:
+        assert f"Cluster: {clusters[0]}" in " ".join(alert["message"].split()), alert["message"]
 
-    def granted():
-        return [e for e in delivered_events(sandbox_env) if "GRANT SELECT ON orders" in str(e.get("commandText"))]
+    def granted_and_ddl():
+        events = delivered_events(sandbox_env)
+        grants = [e for e in events if "GRANT SELECT ON orders" in str(e.get("commandText"))]
+        ddl = [e for e in events if marker in str(e.get("commandText"))]
+        return (grants, ddl) if grants and ddl else None
 
-    delivered = wait_for(granted, timeout=90, interval=2)
-    assert [e["dbUserName"] for e in delivered] == ["app_user"], delivered
+    delivered = wait_for(granted_and_ddl, timeout=90, interval=2)
+    assert delivered, delivered_events(sandbox_env)[-5:]
+    grants, ddl = delivered
+    assert [(e["dbUserName"], e["class"]) for e in grants] == [("app_user", "ROLE")], grants
+    assert [(e["dbUserName"], e["class"]) for e in ddl] == [("app_user", "DDL")], ddl
+    # das_decrypt has handled the DDL (it is in S3), so an alert for it would be in the queue by now.
+    alerts.extend(read_messages(sqs, inbox))
+    assert not [a for a in alerts if "SELECT count(*)" in a["message"] or marker in a["message"]], alerts
 
     second = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory)
     assert second.rc == 0, second.explain()
