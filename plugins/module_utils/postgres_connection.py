@@ -38,9 +38,11 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import 
 try:
     import psycopg2
     import psycopg2.extensions
+    from psycopg2 import sql  # pylint: disable=unused-import  # the modules compose their statements with it
     HAS_PSYCOPG2 = True
     PSYCOPG2_IMPORT_ERROR = None
 except ImportError as e:
+    sql = None  # ensure_psycopg2() reports it
     HAS_PSYCOPG2 = False
     PSYCOPG2_IMPORT_ERROR = e
 

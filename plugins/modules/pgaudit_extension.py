@@ -187,12 +187,8 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connec
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import connect
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import postgres_module
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import run_module
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.postgres_connection import sql
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
-
-try:
-    from psycopg2 import sql
-except ImportError:
-    sql = None  # ensure_psycopg2() reports it
 
 # A step of a database's plan: ("create", version, schema), ("update", version), ("schema", schema), ("drop",).
 Step = Tuple[Optional[str], ...]
