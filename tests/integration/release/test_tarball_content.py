@@ -15,7 +15,9 @@ REQUIRED = ("MANIFEST.json", "FILES.json", "LICENSE", "README.md", "meta/runtime
             "meta/execution-environment.yml", "requirements.txt", "bindep.txt", "requirements.yml",
             "changelogs/changelog.yaml", "changelogs/config.yaml",
             "playbooks/enable_audit.yml", "playbooks/disable_audit.yml", "playbooks/audit_report.yml",
-            "playbooks/measure_overhead.yml", "inventories/aws_example/aws_rds.yml")
+            "playbooks/measure_overhead.yml", "inventories/aws_example/aws_rds.yml",
+            "playbooks/tasks/render_report.yml", "playbooks/templates/audit_report.md.j2",
+            "playbooks/templates/audit_report.html.j2", "playbooks/templates/audit_report_cells.j2")
 REQUIRED_TREES = ("plugins/modules", "plugins/module_utils", "plugins/doc_fragments", "plugins/filter",
                   "roles/pgaudit/tasks", "roles/activity_stream/tasks", "roles/measure_overhead/tasks",
                   "roles/das_alerting/tasks", "roles/pgaudit_alerting/tasks")
