@@ -70,13 +70,11 @@ from typing import Any
 from typing import Dict
 from typing import Optional
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import fail_refusal
 
 LambdaErrors = AWSErrors.variant(missing_codes=("ResourceNotFoundException",))
 
@@ -117,6 +115,17 @@ def ensure_tags(client, name: str, wanted: Dict[str, str], purge: bool, check_mo
     return {"function_arn": arn, "before": before, "after": after}
 
 
+def do(module) -> None:
+    wanted = dict((str(k), "" if v is None else str(v)) for k, v in module.params["tags"].items())
+    outcome = ensure_tags(module.client("lambda"), module.params["function_name"], wanted, module.params["purge_tags"],
+                          module.check_mode)
+    result = {"changed": outcome["before"] != outcome["after"], "function_arn": outcome["function_arn"],
+              "tags": outcome["after"]}
+    if module._diff:
+        result["diff"] = {"before": {"tags": outcome["before"]}, "after": {"tags": outcome["after"]}}
+    module.exit_json(**result)
+
+
 def main() -> None:
     module = DbauditAWSModule(
         argument_spec=dict(function_name=dict(type="str", required=True),
@@ -124,20 +133,7 @@ def main() -> None:
                            purge_tags=dict(type="bool", default=False)),
         supports_check_mode=True,
     )
-    wanted = dict((str(k), "" if v is None else str(v)) for k, v in module.params["tags"].items())
-    client = module.client("lambda")
-    try:
-        outcome = ensure_tags(client, module.params["function_name"], wanted, module.params["purge_tags"],
-                              module.check_mode)
-    except Refusal as refusal:
-        fail_refusal(module, refusal)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    result = {"changed": outcome["before"] != outcome["after"], "function_arn": outcome["function_arn"],
-              "tags": outcome["after"]}
-    if module._diff:
-        result["diff"] = {"before": {"tags": outcome["before"]}, "after": {"tags": outcome["after"]}}
-    module.exit_json(**result)
+    module.run(do)
 
 
 if __name__ == "__main__":

@@ -25,14 +25,8 @@ options:
   cluster_identifier:
     description: Identifier or ARN of one cluster. Omitted, every Aurora PostgreSQL cluster is returned.
     type: str
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -100,8 +94,6 @@ activity_streams:
 from typing import Dict
 from typing import List
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import aws_call
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import describe_cluster
@@ -132,18 +124,19 @@ def describe_aurora_postgresql_clusters(client) -> List[Dict]:
     return clusters
 
 
+def do(module) -> None:
+    client = module.client("rds")
+    if module.params["cluster_identifier"]:
+        cluster = describe_cluster(client, identifier_from_arn(module.params["cluster_identifier"]))
+        clusters = [cluster] if cluster else []
+    else:
+        clusters = describe_aurora_postgresql_clusters(client)
+    module.exit_json(changed=False, activity_streams=stream_entries(clusters))
+
+
 def main() -> None:
     module = DbauditAWSModule(argument_spec=dict(cluster_identifier=dict(type="str")), supports_check_mode=True)
-    client = module.client("rds")
-    try:
-        if module.params["cluster_identifier"]:
-            cluster = describe_cluster(client, identifier_from_arn(module.params["cluster_identifier"]))
-            clusters = [cluster] if cluster else []
-        else:
-            clusters = describe_aurora_postgresql_clusters(client)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(changed=False, activity_streams=stream_entries(clusters))
+    module.run(do)
 
 
 if __name__ == "__main__":

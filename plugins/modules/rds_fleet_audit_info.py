@@ -79,14 +79,8 @@ options:
     type: list
     elements: str
     default: []
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
 extends_documentation_fragment:
+  - dbaudit.postgresql.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -183,10 +177,23 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import recorded_fingerprint
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.fleet_audit_reads import read_fleet
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import AnsibleRDSError
 
 
-def main():
+def do(module) -> None:
+    retry = AWSRetry.jittered_backoff()
+    services = ["rds", "logs", "lambda", "kms"] + (["iam", "s3", "firehose", "sts"] if module.params["das_pipelines"]
+                                                   else [])
+    clients = dict((service, module.client(service, retry_decorator=retry)) for service in services)
+    found = read_fleet(clients["rds"], clients["logs"], clients["lambda"], module.params["cluster_identifiers"],
+                       parallel=module.params["parallel"], clients=clients,
+                       das_pipelines=module.params["das_pipelines"],
+                       instance_identifiers=module.params["instance_identifiers"])
+    found["alerting_functions"] = dict((name, recorded_fingerprint(clients["lambda"], name, found["api_calls"]))
+                                       for name in sorted(set(module.params["alerting_functions"])))
+    module.exit_json(changed=False, **found)
+
+
+def main() -> None:
     module = DbauditAWSModule(
         argument_spec=dict(cluster_identifiers=dict(type="list", elements="str", required=True),
                            instance_identifiers=dict(type="list", elements="str", default=[]),
@@ -198,21 +205,7 @@ def main():
     )
     if module.params["parallel"] < 1:
         module.fail_json(msg="parallel must be at least 1, got %d" % module.params["parallel"])
-    retry = AWSRetry.jittered_backoff()
-    services = ["rds", "logs", "lambda", "kms"] + (["iam", "s3", "firehose", "sts"] if module.params["das_pipelines"]
-                                                   else [])
-    clients = dict((service, module.client(service, retry_decorator=retry)) for service in services)
-    try:
-        found = read_fleet(clients["rds"], clients["logs"], clients["lambda"], module.params["cluster_identifiers"],
-                           parallel=module.params["parallel"], clients=clients,
-                           das_pipelines=module.params["das_pipelines"],
-                           instance_identifiers=module.params["instance_identifiers"])
-        found["alerting_functions"] = dict(
-            (name, recorded_fingerprint(clients["lambda"], name, found["api_calls"]))
-            for name in sorted(set(module.params["alerting_functions"])))
-    except AnsibleRDSError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(changed=False, **found)
+    module.run(do)
 
 
 if __name__ == "__main__":

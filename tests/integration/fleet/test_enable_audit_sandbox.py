@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import uuid
 
+from fleet_testing import rollout_tasks
 from harness import CHECKOUT, run_playbook, wait_for
 
 from sandbox import aws_reads
@@ -134,3 +135,31 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
     # amazon.aws passing warnings= to exit_json); what upstream prints on every call is listed in README.
     caused = [w for w in second.warnings() if not any(known in w for known in UPSTREAM_WARNINGS)]
     assert not caused, caused
+    # Both pipelines record what they were made from, so the converged re-run ran no alerting task at all.
+    lam = aws_client("lambda")
+    recorded = {}
+    for function in ("dbaudit-pgaudit-alert", "dbaudit-das-decrypt"):
+        arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+        recorded[function] = lam.list_tags(Resource=arn)["Tags"].get("dbaudit:inputs-sha256")
+        assert recorded[function] and len(recorded[function]) == 64, recorded
+    assert not rollout_tasks(second, ("dbaudit.postgresql.pgaudit_alerting", "dbaudit.postgresql.das_alerting",
+                                      "dbaudit.postgresql.alerting_common")), rollout_tasks(second)
+
+    # A changed alerting input (the alert subject's prefix) is applied to every host of that pipeline, and only of
+    # that one; the run after it is converged again.
+    changed_input = {"dbaudit_pgaudit_alerting_subject_prefix": "[audit changed]"}
+    third = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, extra_vars=changed_input)
+    assert third.rc == 0, third.explain()
+    ran = rollout_tasks(third, ("dbaudit.postgresql.pgaudit_alerting", "dbaudit.postgresql.das_alerting"))
+    assert ran and all(task.startswith("dbaudit.postgresql.pgaudit_alerting") for task in ran), ran
+    subscribed = {host for task in third.tasks()
+                  if task["task"]["name"] == "dbaudit.postgresql.pgaudit_alerting : Subscription filter to the function"
+                  for host, result in task["hosts"].items() if not result.get("skipped")}
+    assert subscribed == set(clusters), subscribed
+    arn = lam.get_function(FunctionName="dbaudit-pgaudit-alert")["Configuration"]["FunctionArn"]
+    assert lam.list_tags(Resource=arn)["Tags"]["dbaudit:inputs-sha256"] not in (None, recorded["dbaudit-pgaudit-alert"])
+    fourth = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, extra_vars=changed_input)
+    assert fourth.rc == 0, fourth.explain()
+    assert [fourth.changed(cluster) for cluster in clusters] == [0, 0, 0]
+    assert not rollout_tasks(fourth, ("dbaudit.postgresql.pgaudit_alerting", "dbaudit.postgresql.das_alerting")), \
+        rollout_tasks(fourth)
