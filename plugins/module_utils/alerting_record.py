@@ -27,8 +27,9 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import aws_
 
 # The tag key on the function. Its value is the hex sha256 of the inputs (64 characters, within Lambda's 256).
 FINGERPRINT_TAG = "dbaudit:inputs-sha256"
-# Role options that differ per host by nature: they name the host's own cluster or log group, not the pipeline.
-PER_HOST_OPTIONS = ("dbaudit_cluster_id", "dbaudit_pgaudit_alerting_target")
+# Role options left out of the fingerprint: the per-host ones (they name the host's own cluster or log group, not the
+# pipeline), and the deprecated ones that have no effect (setting them changes nothing, so nothing is applied again).
+PER_HOST_OPTIONS = ("dbaudit_cluster_id", "dbaudit_pgaudit_alerting_target", "dbaudit_das_alerting_prune_clusters")
 
 
 def fingerprint(values: Dict[str, Any], texts: Optional[List[str]] = None) -> str:

@@ -27,6 +27,8 @@ def test_fingerprint_is_stable_and_changes_with_any_input_or_code_but_not_the_ho
     assert alerting_record.fingerprint(dict(VALUES, dbaudit_cluster_id="billing"), ["tasks", "template"]) == base
     assert alerting_record.fingerprint(dict(VALUES, dbaudit_pgaudit_alerting_target="instance"),
                                        ["tasks", "template"]) == base
+    assert alerting_record.fingerprint(dict(VALUES, dbaudit_das_alerting_prune_clusters=True),
+                                       ["tasks", "template"]) == base
     assert alerting_record.fingerprint(dict(VALUES, dbaudit_das_alerting_name="other"), ["tasks", "template"]) != base
     assert alerting_record.fingerprint(dict(VALUES, dbaudit_das_alerting_rules=[]), ["tasks", "template"]) != base
     assert alerting_record.fingerprint(VALUES, ["tasks", "template changed"]) != base
