@@ -23,7 +23,9 @@ from typing import Dict
 from typing import List
 from typing import Optional
 
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.rds import aws_call
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 
 # The tag key on the function. Its value is the hex sha256 of the inputs (64 characters, within Lambda's 256).
 FINGERPRINT_TAG = "dbaudit:inputs-sha256"
@@ -39,16 +41,21 @@ def fingerprint(values: Dict[str, Any], texts: Optional[List[str]] = None) -> st
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-@aws_call("read Lambda function {name}", missing_codes=("ResourceNotFoundException",), missing=None)
-def get_function(lambda_client, name: str, calls: Dict[str, int]) -> Optional[Dict[str, Any]]:
-    calls["get_function"] = calls.get("get_function", 0) + 1
+LambdaErrors = AWSErrors.variant(missing_codes=("ResourceNotFoundException",))
+
+
+@LambdaErrors.list_error_handler("read Lambda function {name}", None)
+@AWSRetry.jittered_backoff()
+def read_function(lambda_client, name: str) -> Optional[Dict[str, Any]]:
+    """GetFunction (configuration and tags); None when there is no such function."""
     return lambda_client.get_function(FunctionName=name)
 
 
 def recorded_fingerprint(lambda_client, name: str, calls: Dict[str, int]) -> Dict[str, Any]:
     """``{"exists": bool, "fingerprint": str or None}`` of one function, from one GetFunction (which returns its
     tags). A missing function is reported, not raised."""
-    found = get_function(lambda_client, name, calls)
+    calls["get_function"] = calls.get("get_function", 0) + 1
+    found = read_function(lambda_client, name)
     if found is None:
         return {"exists": False, "fingerprint": None}
     return {"exists": True, "fingerprint": (found.get("Tags") or {}).get(FINGERPRINT_TAG)}

@@ -68,21 +68,13 @@ diff:
 
 from typing import Any
 from typing import Dict
-from typing import Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import LambdaErrors
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import read_function
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
-
-LambdaErrors = AWSErrors.variant(missing_codes=("ResourceNotFoundException",))
-
-
-@LambdaErrors.list_error_handler("read Lambda function {name}", None)
-@AWSRetry.jittered_backoff()
-def read_function(client, name: str) -> Optional[Dict[str, Any]]:
-    return client.get_function(FunctionName=name)
 
 
 @LambdaErrors.common_error_handler("tag Lambda function {arn}")
