@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The test command (`make test`): every check, in order of cost. Starts and stops its own
-# sandbox (named `pytest`) unless DBAUDIT_SANDBOX_ENV points at a running one.
+# The test command (`make test`): every check, in order of cost. pytest runs in DBAUDIT_TEST_WORKERS pytest-xdist
+# workers (default 2, one per core here: the integration tests mostly wait on ansible-playbook and the emulator),
+# each starting and stopping its own sandbox (`pytest-gw0`, `pytest-gw1`); the tests of one file stay on one worker.
+# With DBAUDIT_SANDBOX_ENV pointing at a running sandbox, pytest runs in one process against that one.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(pwd)/.venv/bin:$PATH"
@@ -28,7 +30,10 @@ step "collection build" ansible-galaxy collection build --force --output-path bu
 # The collection as users install it: the tarball installed, then ansible-test sanity on that install.
 step "ansible-test sanity (installed tarball)" scripts/sanity.sh --installed \
   "$(ls -t build/dbaudit-postgresql-*.tar.gz | head -1)"
-step "pytest (unit and integration)" python -m pytest -q -p no:cacheprovider tests
+workers="${DBAUDIT_TEST_WORKERS:-2}"
+[ -n "${DBAUDIT_SANDBOX_ENV:-}" ] && workers=0
+step "pytest (unit and integration)" python -m pytest -q -p no:cacheprovider -n "$workers" --dist loadfile \
+  --durations=25 tests
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nFAILED: %s\n' "${failed[*]}"

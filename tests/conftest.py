@@ -1,8 +1,10 @@
 """Fixtures shared by every test: the sandbox, PostgreSQL connections and AWS clients.
 
 Integration tests use a real sandbox. When ``DBAUDIT_SANDBOX_ENV`` names the env.json of a
-running sandbox, that one is used; otherwise the session starts its own (named ``pytest``)
-and stops it at the end.
+running sandbox, that one is used; otherwise the session starts its own (named ``pytest``, or
+``DBAUDIT_TEST_SANDBOX``) and stops it at the end. Under pytest-xdist (``-n 2``, as ``make test``
+runs) each worker starts its own, ``<name>-gw0``, ``<name>-gw1``: a test may count the emulator's
+calls and read the server log, so two workers never share one.
 """
 
 from __future__ import annotations
@@ -33,11 +35,17 @@ def sandbox_env():
     from sandbox import __main__ as sandbox_cli
 
     given = os.environ.get("DBAUDIT_SANDBOX_ENV")
+    if given and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        pytest.fail("DBAUDIT_SANDBOX_ENV names one sandbox, and the pytest-xdist workers would share it (tests count "
+                    "the emulator's calls): run with -n 0, or unset it to give each worker its own", pytrace=False)
     if given:
         env = json.loads(Path(given).read_text(encoding="utf-8"))
         yield env
         return
     name = os.environ.get("DBAUDIT_TEST_SANDBOX", "pytest")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        name = f"{name}-{worker}"
     env = sandbox_cli.up(name)
     try:
         yield env
