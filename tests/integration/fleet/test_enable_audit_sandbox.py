@@ -34,18 +34,39 @@ def _preload(rds, group):
     return []
 
 
+def _ran(run, name: str, per_task: bool = False):
+    """The hosts a task ran on (not skipped); per_task: one entry per task run (a serial play's wave runs it anew)."""
+    ran = [host for task in run.tasks() if task["task"]["name"] == name
+           for host, result in task["hosts"].items() if not result.get("skipped")]
+    return ran if per_task else set(ran)
+
+
 def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_client, tmp_path, pg_connect, pg_log):
     from sandbox import fleet
 
     inventory = tmp_path / "inventory"
     shutil.copytree(CHECKOUT / "inventories" / "sandbox" / "group_vars", inventory / "group_vars")
     clusters = fleet.ensure(sandbox_env, 3, inventory / "fleet.yml")
+    rds = aws_client("rds")
+    groups_before = {c["DBClusterIdentifier"]: c["DBClusterParameterGroup"]
+                     for c in rds.describe_db_clusters()["DBClusters"] if c["DBClusterIdentifier"] in clusters}
 
     first = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory)
     assert first.rc == 0, first.explain()
     assert all(first.changed(cluster) > 0 for cluster in clusters)
+    # What preflight read is not read again, and nothing is made twice: the rollout takes each cluster's parameter
+    # group from the fleet read, attaches only the copies of default.* groups (a custom group is changed in place),
+    # finds the activity streams' key once for all waves, and the alerting leaves alone the log groups the pgaudit
+    # role made.
+    assert not _ran(first, "dbaudit.postgresql.pgaudit : Read the cluster")
+    assert _ran(first, "dbaudit.postgresql.pgaudit : Cluster uses the group") == {
+        cluster for cluster, group in groups_before.items() if group.startswith("default.")}
+    assert len(_ran(first, "dbaudit.postgresql.activity_stream : Customer managed KMS key for the activity streams "
+                           "(one per fleet)", per_task=True)) == 1
+    assert not _ran(first, "dbaudit.postgresql.pgaudit_alerting : Log group of this host's postgresql log, with a "
+                           "retention when the pgaudit role has not made it")
+    assert _ran(first, "dbaudit.postgresql.pgaudit_alerting : Subscription filter to the function") == set(clusters)
 
-    rds = aws_client("rds")
     for cluster in rds.describe_db_clusters()["DBClusters"]:
         if cluster["DBClusterIdentifier"] not in clusters:
             continue
