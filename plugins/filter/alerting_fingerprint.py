@@ -12,17 +12,35 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import alerting_apply
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import code_digest
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import fingerprint
 
 
-def alerting_fingerprint(values, texts=None):
+def _texts(name, texts):
+    if not isinstance(texts, (list, tuple)):
+        raise AnsibleFilterError("%s's texts must be a list of strings, got %r" % (name, texts))
+    return [str(t) for t in texts]
+
+
+def alerting_code_digest(texts):
+    """The digest of the code that builds a pipeline (the texts of its files, in a fixed order): the part of every
+    host's fingerprint that is the same for all, computed once per run."""
+    return code_digest(_texts("alerting_code_digest", texts))
+
+
+def alerting_fingerprint(values, texts=None, code=None):
     """The fingerprint of an alerting role's inputs on one host: its option values (without the per-host ones)
-    and the texts of the code that builds the pipeline."""
+    and the code that builds the pipeline, as its texts or as their alerting_code_digest (``code``)."""
     if not isinstance(values, dict):
         raise AnsibleFilterError("alerting_fingerprint takes a dict of option name to value, got %r" % (values,))
-    if texts is not None and not isinstance(texts, (list, tuple)):
-        raise AnsibleFilterError("alerting_fingerprint's texts must be a list of strings, got %r" % (texts,))
-    return fingerprint(dict(values), [str(t) for t in texts or []])
+    if texts is not None and code is not None:
+        raise AnsibleFilterError("alerting_fingerprint takes the code's texts or its digest (code), not both")
+    if code is not None:
+        if not isinstance(code, str) or len(code) != 64:
+            raise AnsibleFilterError("alerting_fingerprint's code must be an alerting_code_digest (64 hex characters),"
+                                     " got %r" % (code,))
+        return fingerprint(dict(values), code=code)
+    return fingerprint(dict(values), _texts("alerting_fingerprint", texts) if texts is not None else [])
 
 
 def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, full_run=False):
@@ -47,4 +65,5 @@ def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, ful
 
 class FilterModule(object):
     def filters(self):
-        return {"alerting_fingerprint": alerting_fingerprint, "alerting_hosts": alerting_hosts}
+        return {"alerting_code_digest": alerting_code_digest, "alerting_fingerprint": alerting_fingerprint,
+                "alerting_hosts": alerting_hosts}

@@ -137,6 +137,18 @@ def fleet_read(hosts, hostvars, kinds, alerting):
     return fleet_inputs.fleet_read(hosts, hostvars, kinds, alerting)
 
 
+def alerting_functions(alerting):
+    """The alerting functions whose record rds_fleet_audit_info reads, from fleet_alerting's result."""
+    name = "alerting_functions"
+    _mapping(name, "fleet_alerting's result (host to its alerting)", alerting)
+    for host, host_alerting in alerting.items():
+        _mapping(name, "the alerting of %s" % host, host_alerting)
+    try:
+        return fleet_inputs.alerting_functions(alerting)
+    except KeyError as missing:
+        raise AnsibleFilterError("%s: the hosts' alerting lacks %s (give it fleet_alerting's result)" % (name, missing))
+
+
 def fleet_entries(hosts, hostvars, kinds, pgaudit, das, alerting, databases):
     """One entry per host (host, kind, cluster_identifier, policy, database) for audit_report and rollout_drift."""
     name = "fleet_entries"
@@ -163,5 +175,6 @@ class FilterModule(object):
             "preflight_targets": preflight_targets,
             "fleet_alerting": fleet_alerting,
             "fleet_read": fleet_read,
+            "alerting_functions": alerting_functions,
             "fleet_entries": fleet_entries,
         }

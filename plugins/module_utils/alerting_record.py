@@ -34,10 +34,19 @@ FINGERPRINT_TAG = "dbaudit:inputs-sha256"
 PER_HOST_OPTIONS = ("dbaudit_cluster_id", "dbaudit_pgaudit_alerting_target", "dbaudit_das_alerting_prune_clusters")
 
 
-def fingerprint(values: Dict[str, Any], texts: Optional[List[str]] = None) -> str:
-    """The hex sha256 of the option values and the code texts, in a form independent of dict order."""
+def code_digest(texts: Optional[List[str]] = None) -> str:
+    """The hex sha256 of the code texts, in their order: the part of a fingerprint that is the same for every host,
+    computed once per run (the alerting roles' tasks/fingerprint.yml)."""
+    return hashlib.sha256(json.dumps(list(texts or []), separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def fingerprint(values: Dict[str, Any], texts: Optional[List[str]] = None, code: Optional[str] = None) -> str:
+    """The hex sha256 of the option values and of the code, in a form independent of dict order. The code is given
+    as its texts, or as their code_digest (``code``): both give the same fingerprint."""
+    if code is None:
+        code = code_digest(texts)
     canonical = json.dumps({"values": dict((k, v) for k, v in values.items() if k not in PER_HOST_OPTIONS),
-                            "texts": list(texts or [])}, sort_keys=True, separators=(",", ":"), default=str)
+                            "code": code}, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -250,6 +250,18 @@ def alerting_of(host_vars: Mapping, pgaudit_alerting: Mapping, das_alerting: Map
     }
 
 
+def alerting_functions(alerting: Mapping) -> List[str]:
+    """The alerting functions whose record rds_fleet_audit_info reads (its alerting_functions), each once, sorted:
+    ``<name>-alert`` of every host with pgaudit_alerting on, ``<name>-decrypt`` of every host with das_alerting on."""
+    names = set()
+    for host_alerting in alerting.values():
+        if host_alerting["pgaudit_alerting"]:
+            names.add(host_alerting["pgaudit_alerting_function"])
+        if host_alerting["das_alerting"]:
+            names.add("%s-decrypt" % host_alerting["das_alerting_name"])
+    return sorted(names)
+
+
 def fleet_read(hosts: Iterable[str], hostvars: Mapping, kinds: Mapping, alerting: Mapping) -> Dict[str, Any]:
     """What rds_fleet_audit_info reads: the Aurora clusters, the DB instances, and each DAS alerting pipeline once
     (by name; the last host naming it gives its bucket)."""

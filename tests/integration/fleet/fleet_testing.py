@@ -16,11 +16,13 @@ def run_once_result(run, name: str) -> dict:
 def rollout_tasks(run, prefixes=("dbaudit.postgresql.",)) -> list[str]:
     """The role tasks a run got to, but the policy read that preflight makes (set_fact from the roles' defaults, and
     audit_profiles' argument check and debug, as the pgaudit role's dependency) and the alerting roles' fingerprint of
-    each host's inputs (a set_fact preflight compares with what the pipelines record): what ran beyond preflight."""
+    each host's inputs (set_facts preflight compares with what the pipelines record, and the code they are made from,
+    read once per run): what ran beyond preflight."""
     names = [t["task"]["name"] for t in run.tasks() if t["task"]["name"].startswith(prefixes)]
     return [name for name in names if not name.startswith("dbaudit.postgresql.audit_profiles : ")
             and not name.endswith("as enable_audit applies it")
-            and not name.endswith(" : Fingerprint of this host's pipeline inputs and code")]
+            and not name.endswith((" : Fingerprint of this host's pipeline inputs and code",
+                                   " : The pipeline's option names and code digest, once per run"))]
 
 
 def make_cluster(rds, name: str, instance_class: str = "db.r6g.large", engine_version: str = "15.4") -> None:

@@ -243,6 +243,15 @@ def test_fleet_read_and_entries():
     assert filters.fleet_read(hosts, hostvars, kinds, alerting) == {
         "cluster_identifiers": ["c-1", "other"], "instance_identifiers": ["instance"],
         "das_pipelines": [{"name": "dbaudit-das", "bucket": "own-bucket"}, {"name": "second", "bucket": ""}]}
+    # The functions whose record the fleet read reads: each pipeline's once, whatever number of hosts names it.
+    assert filters.alerting_functions(alerting) == ["dbaudit-das-decrypt", "dbaudit-pgaudit-alert", "second-decrypt"]
+    assert filters.alerting_functions(dict(alerting, more=dict(alerting["instance"]))) == [
+        "dbaudit-das-decrypt", "dbaudit-pgaudit-alert", "second-decrypt"]
+    assert filters.alerting_functions({"aurora": dict(alerting["aurora"], das_alerting=False)}) == []
+    with pytest.raises(AnsibleFilterError, match="the alerting of aurora"):
+        filters.alerting_functions({"aurora": "dbaudit-das"})
+    with pytest.raises(AnsibleFilterError, match="lacks 'das_alerting'"):
+        filters.alerting_functions({"aurora": {"pgaudit_alerting": False}})
 
     pgaudit = filters.pgaudit_policies(pgaudit_variables(hostvars))
     das = filters.das_policies(das_variables(hostvars), hostvars)

@@ -35,6 +35,29 @@ def test_fingerprint_is_stable_and_changes_with_any_input_or_code_but_not_the_ho
     assert filters.alerting_fingerprint(VALUES, ["tasks", "template"]) == base
 
 
+def test_the_code_digest_read_once_gives_each_host_the_fingerprint_of_the_texts():
+    # The alerting roles read the code once per run (its digest) and fingerprint each host's values with it: the same
+    # value as from the texts, so the fingerprint recorded by a role equals the one preflight computes.
+    digest = filters.alerting_code_digest(["tasks", "template"])
+    assert digest == alerting_record.code_digest(["tasks", "template"]) and len(digest) == 64
+    from_texts = alerting_record.fingerprint(VALUES, ["tasks", "template"])
+    assert filters.alerting_fingerprint(VALUES, code=digest) == from_texts
+    assert filters.alerting_fingerprint(dict(VALUES, dbaudit_cluster_id="billing"), code=digest) == from_texts
+    # The texts' order and boundaries count: two texts are not their concatenation.
+    assert filters.alerting_code_digest(["template", "tasks"]) != digest
+    assert filters.alerting_code_digest(["taskstemplate"]) != digest
+    assert filters.alerting_fingerprint(VALUES, code=filters.alerting_code_digest(["tasks", "other"])) != \
+        filters.alerting_fingerprint(VALUES, code=digest)
+    assert filters.alerting_fingerprint(dict(VALUES, dbaudit_das_alerting_name="other"), code=digest) != \
+        filters.alerting_fingerprint(VALUES, code=digest)
+    with pytest.raises(Exception, match="texts or its digest"):
+        filters.alerting_fingerprint(VALUES, ["tasks"], code=digest)
+    with pytest.raises(Exception, match="64 hex characters"):
+        filters.alerting_fingerprint(VALUES, code="abc")
+    with pytest.raises(Exception, match="alerting_code_digest's texts must be a list"):
+        filters.alerting_code_digest("tasks")
+
+
 def test_recorded_fingerprint_reads_the_tag_of_one_get_function_and_reports_a_missing_function():
     # botocore's Stubber stands in for Lambda here: what is tested is the reading of GetFunction's answer (the
     # integration tests read real tags from the emulator).
