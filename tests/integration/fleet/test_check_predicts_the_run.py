@@ -33,7 +33,23 @@ def custom_group(rds, name: str) -> str:
     return name
 
 
-def test_check_run_predicts_what_the_real_run_does(sandbox_env, aws_client, emulator_config, tmp_path, unique_name):
+def own_databases(pg_connect, hosts) -> dict:
+    """A database of its own per host, without the extension: emulated clusters all log in to the sandbox's one
+    server, and on a shared database the real run's canary would create the extension the others' checks predict
+    (the real run of the later waves then finds it there; the prediction depends on which test ran first)."""
+    from psycopg2 import sql
+
+    conn = pg_connect()
+    databases = {}
+    with conn.cursor() as cur:
+        for host in hosts:
+            databases[host] = host.replace("-", "_")
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(databases[host])))
+    return databases
+
+
+def test_check_run_predicts_what_the_real_run_does(sandbox_env, aws_client, emulator_config, tmp_path, unique_name,
+                                                   pg_connect):
     rds = aws_client("rds")
     base = unique_name("cvr-")
     default_rolling, custom_rolling, default_deferred = f"{base}-a", f"{base}-b", f"{base}-c"
@@ -46,13 +62,15 @@ def test_check_run_predicts_what_the_real_run_does(sandbox_env, aws_client, emul
         rds.create_db_instance(DBInstanceIdentifier=f"{custom_rolling}-{number}", DBClusterIdentifier=custom_rolling,
                                Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
     make_cluster(rds, default_deferred)
+    hosts = (default_rolling, custom_rolling, default_deferred)
+    databases = own_databases(pg_connect, hosts)
     inventory = tmp_path / "inventory.yml"
     write_inventory(inventory, sandbox_env, {
-        default_rolling: {},
-        custom_rolling: {"dbaudit_das_enabled": False},
-        default_deferred: {"dbaudit_das_enabled": False, "dbaudit_reboot_policy": "next_maintenance_window"},
+        default_rolling: {"dbaudit_databases": [databases[default_rolling]]},
+        custom_rolling: {"dbaudit_das_enabled": False, "dbaudit_databases": [databases[custom_rolling]]},
+        default_deferred: {"dbaudit_das_enabled": False, "dbaudit_reboot_policy": "next_maintenance_window",
+                           "dbaudit_databases": [databases[default_deferred]]},
     })
-    hosts = (default_rolling, custom_rolling, default_deferred)
 
     emulator_config({"reset_stats": True})
     check = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, check=True, diff=True)
@@ -66,6 +84,8 @@ def test_check_run_predicts_what_the_real_run_does(sandbox_env, aws_client, emul
     for host in hosts:
         assert changed_tasks(check, host) == changed_tasks(real, host), host
         assert changed_tasks(real, host), host  # a first rollout changes every kind of cluster
+    for host in (default_rolling, custom_rolling):  # rebooted now: each one's own database gets the extension
+        assert EXTENSION in changed_tasks(real, host), host
     for host in (default_rolling, custom_rolling):
         predicted, made = check.result(REBOOT, host), real.result(REBOOT, host)
         assert predicted["rebooted"] == made["rebooted"] and made["rebooted"], host
