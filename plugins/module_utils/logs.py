@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 from typing import Dict
 from typing import List
 from typing import Optional
@@ -23,6 +24,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 
 LogsErrors = AWSErrors.variant(missing_codes=("ResourceNotFoundException",))
+
+# What CloudWatch Logs accepts as a log group name (CreateLogGroup's constraints).
+LOG_GROUP_NAME_PATTERN = re.compile(r"[A-Za-z0-9_/.#-]{1,512}")
+
+
+def log_group_name_problem(log_group_name: str) -> Optional[str]:
+    """Why CloudWatch Logs would refuse ``log_group_name``, or None: 1 to 512 of ``a-z A-Z 0-9 _ - / . #``."""
+    if LOG_GROUP_NAME_PATTERN.fullmatch(log_group_name or ""):
+        return None
+    return (f"{log_group_name!r} is not a log group name (1 to 512 characters, letters, digits and _ - / . # "
+            "only)")
 
 
 def destination_kind(destination_arn: str) -> Optional[str]:
