@@ -149,6 +149,17 @@ def alerting_functions(alerting):
         raise AnsibleFilterError("%s: the hosts' alerting lacks %s (give it fleet_alerting's result)" % (name, missing))
 
 
+def fleet_regions(hosts, hostvars, kinds, environment_region=None):
+    """Region to the hosts with an AWS side there ('' for the AWS profile's region)."""
+    name = "fleet_regions"
+    hosts = _hosts(name, hosts)
+    _mapping(name, "hostvars", hostvars)
+    _per_host(name, "the hosts' kinds", kinds, hosts)
+    if environment_region is not None and not isinstance(environment_region, str):
+        raise AnsibleFilterError("%s: environment_region is a region name, got %r" % (name, environment_region))
+    return fleet_inputs.fleet_regions(hosts, hostvars, kinds, environment_region)
+
+
 def fleet_entries(hosts, hostvars, kinds, pgaudit, das, alerting, databases):
     """One entry per host (host, kind, cluster_identifier, policy, database) for audit_report and rollout_drift."""
     name = "fleet_entries"
@@ -177,4 +188,5 @@ class FilterModule(object):
             "fleet_read": fleet_read,
             "alerting_functions": alerting_functions,
             "fleet_entries": fleet_entries,
+            "fleet_regions": fleet_regions,
         }

@@ -278,6 +278,20 @@ def fleet_read(hosts: Iterable[str], hostvars: Mapping, kinds: Mapping, alerting
     }
 
 
+def fleet_regions(hosts: Iterable[str], hostvars: Mapping, kinds: Mapping,
+                  environment_region: Optional[str] = None) -> Dict[str, List[str]]:
+    """Region to the hosts with an AWS side there (Aurora clusters and DB instances; a self-managed server has none),
+    as the playbooks send their AWS calls: the host's dbaudit_aws_region, else the environment's region
+    (AWS_REGION, AWS_DEFAULT_REGION); '' when neither says, the AWS profile's region, which no filter can read."""
+    regions = {}  # type: Dict[str, List[str]]
+    for host in hosts:
+        if kinds[host] == "self_managed":
+            continue
+        region = hostvars[host].get("dbaudit_aws_region") or environment_region or ""
+        regions.setdefault(region, []).append(host)
+    return regions
+
+
 def fleet_entry(host: str, host_vars: Mapping, kind: str, pgaudit: Mapping, das: Mapping, alerting: Mapping,
                 database: Any) -> Dict[str, Any]:
     """A host's policy beside what was read of its databases. What does not apply to the kind is not asked for:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import yaml
 
+from sandbox.emulator_control import control
+
 
 def run_once_result(run, name: str) -> dict:
     """A run_once task's result (the callback files it under whichever host ran it)."""
@@ -39,7 +41,7 @@ def write_inventory(path, sandbox_env, hosts: dict) -> None:
                   dbaudit_login_host=pg["host"], dbaudit_login_port=pg["port"], dbaudit_login_user=pg["user"],
                   dbaudit_login_password=pg["password"], dbaudit_log_retention_days=7)
     inventory = {"all": {"vars": common, "hosts": {
-        host: dict(dbaudit_cluster_id=host, **overrides) for host, overrides in hosts.items()}}}
+        host: dict({"dbaudit_cluster_id": host}, **overrides) for host, overrides in hosts.items()}}}
     path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
 
 
@@ -47,3 +49,35 @@ def cluster_state(rds, name: str) -> tuple:
     cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
     return cluster["DBClusterParameterGroup"], cluster.get("ActivityStreamStatus", "stopped"), tuple(
         cluster.get("EnabledCloudwatchLogsExports") or ())
+
+
+def database_state(admin):
+    """What a run could have changed in the databases: role/database settings, extensions, roles."""
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting ORDER BY 1, 2")
+        settings = cursor.fetchall()
+        cursor.execute("SELECT extname, extversion FROM pg_extension ORDER BY 1")
+        extensions = cursor.fetchall()
+        cursor.execute("SELECT rolname FROM pg_roles ORDER BY 1")
+        roles = cursor.fetchall()
+    return settings, extensions, roles
+
+
+class Counted:
+    """The emulator's write calls and the database state around one run."""
+
+    def __init__(self, sandbox_env, admin):
+        self.endpoint = sandbox_env["aws"]["endpoint_url"]
+        self.admin = admin
+
+    def __enter__(self):
+        self.before = database_state(self.admin)
+        control(self.endpoint, {"reset_stats": True})
+        return self
+
+    def __exit__(self, *exc):
+        stats = control(self.endpoint, {})["stats"]
+        self.writes = stats["writes"]
+        self.write_operations = {op: n for op, n in stats["operations"].items() if n} if self.writes else {}
+        self.database_changed = database_state(self.admin) != self.before
+        return False

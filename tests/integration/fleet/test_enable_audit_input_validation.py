@@ -17,11 +17,10 @@ import uuid
 import boto3
 import psycopg2
 import pytest
-from fleet_testing import cluster_state, make_cluster, rollout_tasks, run_once_result, write_inventory
+from fleet_testing import Counted, cluster_state, make_cluster, rollout_tasks, run_once_result, write_inventory
 from harness import CHECKOUT, run_playbook
 from psycopg2 import sql
 
-from sandbox.emulator_control import control
 
 ENABLE = CHECKOUT / "playbooks" / "enable_audit.yml"
 DISABLE = CHECKOUT / "playbooks" / "disable_audit.yml"
@@ -87,38 +86,6 @@ def admin(sandbox_env):
             cursor.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(APP)))
     yield conn
     conn.close()
-
-
-def database_state(admin):
-    """What a run could have changed in the databases: role/database settings, extensions, roles."""
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting ORDER BY 1, 2")
-        settings = cursor.fetchall()
-        cursor.execute("SELECT extname, extversion FROM pg_extension ORDER BY 1")
-        extensions = cursor.fetchall()
-        cursor.execute("SELECT rolname FROM pg_roles ORDER BY 1")
-        roles = cursor.fetchall()
-    return settings, extensions, roles
-
-
-class Counted:
-    """The emulator's write calls and the database state around one run."""
-
-    def __init__(self, sandbox_env, admin):
-        self.endpoint = sandbox_env["aws"]["endpoint_url"]
-        self.admin = admin
-
-    def __enter__(self):
-        self.before = database_state(self.admin)
-        control(self.endpoint, {"reset_stats": True})
-        return self
-
-    def __exit__(self, *exc):
-        stats = control(self.endpoint, {})["stats"]
-        self.writes = stats["writes"]
-        self.write_operations = {op: n for op, n in stats["operations"].items() if n} if self.writes else {}
-        self.database_changed = database_state(self.admin) != self.before
-        return False
 
 
 def host_name(position, row):

@@ -267,3 +267,25 @@ def test_fleet_read_and_entries():
     assert (instance["das_enabled"], instance["das_alerting"], instance["pgaudit_alerting"]) == (False, False, True)
     assert (own["das_enabled"], own["das_alerting"], own["log_export"], own["pgaudit_alerting"]) == (
         False, False, False, False)
+
+
+def test_fleet_regions_by_host_region_then_the_environment_leaving_out_self_managed():
+    hostvars = {"east": {"dbaudit_aws_region": "us-east-1"},
+                "west": {"dbaudit_aws_region": "eu-west-1", "dbaudit_target": "rds_instance"},
+                "unset": {}, "empty": {"dbaudit_aws_region": ""},
+                "own": {"dbaudit_target": "self_managed", "dbaudit_aws_region": "ap-south-1"}}
+    hosts = list(hostvars)
+    kinds = filters.target_kinds(hosts, hostvars)
+    # Unset or empty: the environment's region, as the playbooks' module_defaults leave it to the environment.
+    assert filters.fleet_regions(hosts, hostvars, kinds, "us-east-1") == {
+        "us-east-1": ["east", "unset", "empty"], "eu-west-1": ["west"]}
+    # No region in the environment: the AWS profile's, which may or may not be us-east-1.
+    assert filters.fleet_regions(hosts, hostvars, kinds, "") == {
+        "us-east-1": ["east"], "eu-west-1": ["west"], "": ["unset", "empty"]}
+    assert filters.fleet_regions(["east", "unset", "own"], hostvars, kinds, "us-east-1") == {
+        "us-east-1": ["east", "unset"]}
+    assert filters.fleet_regions(["own"], hostvars, kinds) == {}
+    with pytest.raises(AnsibleFilterError, match="has no entry for east"):
+        filters.fleet_regions(["east"], hostvars, {})
+    with pytest.raises(AnsibleFilterError, match="environment_region is a region name"):
+        filters.fleet_regions(["east"], hostvars, kinds, ["us-east-1"])
