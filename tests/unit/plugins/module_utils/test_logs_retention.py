@@ -15,8 +15,10 @@ CHECKOUT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 sys.path.insert(0, str(CHECKOUT))
 
+from ansible_collections.dbaudit.postgresql.plugins.module_utils import logs_group  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.module_utils import logs_retention  # noqa: E402
 from ansible_collections.dbaudit.postgresql.plugins.modules import logs_log_group  # noqa: E402
+from ansible_collections.dbaudit.postgresql.plugins.modules import rds_log_exports  # noqa: E402
 
 # The CloudWatch Logs API reference's retentionInDays enum (REFERENCE.md section 8), written out here so a
 # change to the module_utils list has to be a deliberate one.
@@ -50,8 +52,9 @@ def test_other_values_are_refused_with_the_list(value):
     assert logs_retention.retention_days_problem(value) == str(refused.value)
 
 
-def test_the_module_documents_and_enforces_the_same_choices():
-    documented = yaml.safe_load(logs_log_group.DOCUMENTATION)["options"]["retention_days"]
+@pytest.mark.parametrize("module", [logs_log_group, rds_log_exports], ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_the_modules_document_and_enforce_the_same_choices(module):
+    documented = yaml.safe_load(module.DOCUMENTATION)["options"]["retention_days"]
     assert documented["type"] == "int" and documented["choices"] == AWS_LIST
 
 
@@ -92,10 +95,15 @@ def test_no_role_or_playbook_uses_the_module_that_deletes_log_groups():
     assert examples == []
 
 
-def test_our_log_group_module_cannot_delete_a_group():
-    source = (CHECKOUT / "plugins" / "modules" / "logs_log_group.py").read_text(encoding="utf-8")
-    code = source.split('"""', 6)[-1]  # after DOCUMENTATION, EXAMPLES and RETURN
+@pytest.mark.parametrize("path", ["plugins/modules/logs_log_group.py", "plugins/modules/rds_log_exports.py",
+                                  "plugins/module_utils/logs_group.py", "plugins/module_utils/logs.py"])
+def test_the_code_that_makes_log_groups_cannot_delete_one(path):
+    source = (CHECKOUT / path).read_text(encoding="utf-8")
+    code = source.split('"""', 6)[-1] if "/modules/" in path else source  # after DOCUMENTATION, EXAMPLES, RETURN
     assert not re.search(r"delete_log_group|DeleteLogGroup", code)
+
+
+def test_our_log_group_module_has_no_state():
     assert "state" not in yaml.safe_load(logs_log_group.DOCUMENTATION)["options"]
 
 
@@ -111,7 +119,7 @@ def test_our_log_group_module_cannot_delete_a_group():
     ({}, None, False, False),
 ])
 def test_retention_change(existing, wanted, keep, expected):
-    assert logs_log_group.retention_change(existing, wanted, keep) is expected
+    assert logs_group.retention_change(existing, wanted, keep) is expected
 
 
 def test_options_and_shown():
@@ -121,7 +129,7 @@ def test_options_and_shown():
     assert logs_log_group.options_problem(None, True) is None
     assert logs_log_group.wanted_retention(None, True) is None
     assert logs_log_group.wanted_retention(2557, None) == 2557
-    assert logs_log_group.shown(None) == {"exists": False, "retention_in_days": None}
-    assert logs_log_group.shown({"retentionInDays": 7, "arn": "x"}) == {"exists": True, "retention_in_days": 7}
-    assert logs_log_group.returned_group("/g", {"retentionInDays": 7, "arn": "a", "storedBytes": 3, "x": 1}) == {
+    assert logs_group.shown(None) == {"exists": False, "retention_in_days": None}
+    assert logs_group.shown({"retentionInDays": 7, "arn": "x"}) == {"exists": True, "retention_in_days": 7}
+    assert logs_group.returned_group("/g", {"retentionInDays": 7, "arn": "a", "storedBytes": 3, "x": 1}) == {
         "log_group_name": "/g", "retention_in_days": 7, "arn": "a", "stored_bytes": 3}

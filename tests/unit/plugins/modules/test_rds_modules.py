@@ -87,6 +87,12 @@ def test_log_export_changes():
     assert exports.after_change(["upgrade"], {"EnableLogTypes": ["postgresql"], "DisableLogTypes": ["upgrade"]}) == [
         "postgresql"]
     assert exports.log_group_names("cluster", "prod-db", ["postgresql"]) == ["/aws/rds/cluster/prod-db/postgresql"]
+    assert exports.log_group_names("instance", "pg", ["upgrade", "postgresql", "upgrade"]) == [
+        "/aws/rds/instance/pg/postgresql", "/aws/rds/instance/pg/upgrade"]
+    assert exports.options_problem(["postgresql"], "present", 365) is None
+    assert exports.options_problem(["postgresql"], "absent", None) is None
+    assert exports.options_problem([], "present", None).startswith("log_types must name")
+    assert exports.options_problem(["postgresql"], "absent", 365).startswith("retention_days is for state=present")
     available = {"EnabledCloudwatchLogsExports": ["postgresql"], "Status": "available"}
     assert exports.settled(available, ["postgresql"], "Status")
     assert not exports.settled(dict(available, Status="modifying"), ["postgresql"], "Status")
