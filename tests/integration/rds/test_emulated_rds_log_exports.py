@@ -105,8 +105,8 @@ def test_first_run_makes_the_group_with_the_retention_then_exports(playbook, rds
 
     # Again, by ARN and with the retention as -e passes it, then in check mode: no change, no write.
     for check in (False, True):
-        run, writes = writes_during(lambda: playbook(EXPORT, extra_vars={"cluster": arn, "retention": "2557"},  # noqa: B023
-                                                     check=check))
+        again_variables = {"cluster": arn, "retention": "2557"}
+        run, writes = writes_during(lambda: playbook(EXPORT, extra_vars=again_variables, check=check))  # noqa: B023
         again = run.result("export")
         assert run.rc == 0 and again["changed"] is False, run.explain()
         assert writes == {}
