@@ -354,3 +354,163 @@ def test_das_run_over_part_of_the_fleet_leaves_the_policy_as_it_is(das, sandbox_
     said = limited.result(task, last)["msg"]
     assert "deprecated and has no effect" in said
     assert inline_policy_statements(iam, das["function"]) == whole_fleet
+
+
+# ---------------------------------------------------------------------------------------------
+# dbaudit.postgresql.lambda_event_source_mapping, list form: many streams in one call
+# ---------------------------------------------------------------------------------------------
+
+MAPPINGS_TASK = """
+- name: Mappings module
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Mappings
+      dbaudit.postgresql.lambda_event_source_mapping:
+        function_name: "{{ function }}"
+        event_source_arns: "{{ streams }}"
+        batch_size: "{{ batch_size | default(100) }}"
+        starting_position: TRIM_HORIZON
+        bisect_batch_on_function_error: true
+        maximum_retry_attempts: 10
+        function_response_types: [ReportBatchItemFailures]
+      ignore_errors: true
+"""
+
+CREATE, UPDATE, LIST = ("lambda:POST /event-source-mappings", "lambda:PUT /event-source-mappings",
+                        "lambda:GET /event-source-mappings")
+
+
+@pytest.fixture
+def mapped_function(sandbox_env, unique_name):
+    """A function of its own and four Kinesis streams (the last one never created), removed afterwards."""
+    import io
+    import zipfile
+
+    lam, iam, kinesis = (boto(sandbox_env, s) for s in ("lambda", "iam", "kinesis"))
+    name = unique_name("esm-")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn, Handler="handler.handler",
+                        Code={"ZipFile": package.getvalue()})
+    streams = []
+    for n in range(3):
+        kinesis.create_stream(StreamName=f"{name}-s{n}", ShardCount=1)
+        streams.append(kinesis.describe_stream_summary(StreamName=f"{name}-s{n}")["StreamDescriptionSummary"]
+                       ["StreamARN"])
+    missing = streams[0].rsplit("/", 1)[0] + f"/{name}-never-made"
+    yield {"function": name, "streams": streams, "missing": missing}
+    for mapping in lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
+        lam.delete_event_source_mapping(UUID=mapping["UUID"])
+    lam.delete_function(FunctionName=name)
+    iam.delete_role(RoleName=name)
+    for n in range(3):
+        kinesis.delete_stream(StreamName=f"{name}-s{n}")
+
+
+def counted(emulator_config, run):
+    """Runs ``run()``; (its result, the emulator's writes, its reads) meanwhile, per operation."""
+    from sandbox.emulator.call_counter import is_read
+
+    emulator_config({"reset_stats": True})
+    result = run()
+    operations = emulator_config({})["stats"]["operations"]
+    return (result, {op: n for op, n in operations.items() if not is_read(op)},
+            {op: n for op, n in operations.items() if is_read(op)})
+
+
+def mapped(lam, function: str) -> dict:
+    mappings = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+    return {mapping["EventSourceArn"]: mapping for mapping in mappings}
+
+
+def test_mapping_module_maps_several_streams_in_one_call(mapped_function, sandbox_env, emulator_config):
+    lam = boto(sandbox_env, "lambda")
+    function, streams = mapped_function["function"], mapped_function["streams"]
+    variables = {"function": function, "streams": streams + [streams[0]]}  # a duplicate counts once
+
+    checked, writes, reads = counted(emulator_config, lambda: run_playbook(
+        MAPPINGS_TASK, sandbox_env, extra_vars=variables, check=True, diff=True))
+    result = checked.result("Mappings")
+    assert checked.rc == 0 and result["changed"], checked.explain()
+    assert [(e["event_source_arn"], e["action"], e["changed"]) for e in result["event_source_mappings"]] == [
+        (arn, "create", True) for arn in streams]
+    assert result["diff"]["before"] == {arn: {} for arn in streams}
+    assert {arn: after["batch_size"] for arn, after in result["diff"]["after"].items()} == {arn: 100 for arn in streams}
+    assert writes == {} and mapped(lam, function) == {}
+    # One paginated list of the function's mappings for every source; each stream to map looked up once.
+    assert (reads.get(LIST), reads.get("kinesis:DescribeStreamSummary")) == (1, 3), reads
+
+    first, writes, reads = counted(emulator_config, lambda: run_playbook(MAPPINGS_TASK, sandbox_env,
+                                                                          extra_vars=variables))
+    result = first.result("Mappings")
+    assert first.rc == 0 and result["changed"], first.explain()
+    assert "diff" not in result  # only in diff mode
+    assert writes == {CREATE: 3} and reads.get(LIST) == 1, (writes, reads)
+    made = mapped(lam, function)
+    assert sorted(made) == sorted(streams)
+    for arn, mapping in made.items():
+        assert (mapping["BatchSize"], mapping["BisectBatchOnFunctionError"], mapping["MaximumRetryAttempts"],
+                mapping["StartingPosition"], mapping["FunctionResponseTypes"]) == (
+            100, True, 10, "TRIM_HORIZON", ["ReportBatchItemFailures"]), arn
+    assert {e["event_source_arn"]: e["event_source_mapping"]["uuid"] for e in result["event_source_mappings"]} == {
+        arn: mapping["UUID"] for arn, mapping in made.items()}
+
+    again, writes, reads = counted(emulator_config, lambda: run_playbook(MAPPINGS_TASK, sandbox_env,
+                                                                          extra_vars=variables))
+    result = again.result("Mappings")
+    assert again.rc == 0 and not result["changed"], again.explain()
+    assert {e["action"] for e in result["event_source_mappings"]} == {"none"}
+    assert writes == {} and reads == {LIST: 1}, reads  # nothing to create: no stream looked up
+
+    # One mapping differs: only that one is updated, in check mode nothing is.
+    lam.update_event_source_mapping(UUID=made[streams[1]]["UUID"], BatchSize=7)
+    checked, writes, _ = counted(emulator_config, lambda: run_playbook(MAPPINGS_TASK, sandbox_env,
+                                                                        extra_vars=variables, check=True))
+    assert [e["action"] for e in checked.result("Mappings")["event_source_mappings"]] == ["none", "update", "none"]
+    assert writes == {} and lam.get_event_source_mapping(UUID=made[streams[1]]["UUID"])["BatchSize"] == 7
+    fixed, writes, _ = counted(emulator_config, lambda: run_playbook(MAPPINGS_TASK, sandbox_env,
+                                                                      extra_vars=variables))
+    entries = fixed.result("Mappings")["event_source_mappings"]
+    assert [(e["action"], e["changed_settings"]) for e in entries] == [("none", []), ("update", ["batch_size"]),
+                                                                        ("none", [])]
+    assert writes == {UPDATE: 1} and lam.get_event_source_mapping(UUID=made[streams[1]]["UUID"])["BatchSize"] == 100
+
+
+@pytest.mark.parametrize("bad", ["missing", "not_kinesis", "batch_size"])
+def test_mapping_module_list_with_one_bad_source_refuses_with_no_write(mapped_function, sandbox_env, emulator_config,
+                                                                        bad):
+    lam = boto(sandbox_env, "lambda")
+    function, streams = mapped_function["function"], mapped_function["streams"]
+    # The first stream is mapped already and differs, the others are new: none of them may be touched.
+    lam.create_event_source_mapping(FunctionName=function, EventSourceArn=streams[0], StartingPosition="TRIM_HORIZON",
+                                    BatchSize=7)
+    variables = {"function": function, "streams": list(streams)}
+    if bad == "missing":
+        variables["streams"].insert(1, mapped_function["missing"])
+    elif bad == "not_kinesis":
+        variables["streams"].append("arn:aws:sqs:eu-west-1:123456789012:queue")
+    else:
+        variables["batch_size"] = 20000
+    for check in (True, False):
+        refused, writes, _ = counted(emulator_config, lambda check=check: run_playbook(
+            MAPPINGS_TASK, sandbox_env, extra_vars=variables, check=check))
+        result = refused.result("Mappings")
+        assert result["failed"] and not result["changed"], refused.explain()
+        assert writes == {}, writes
+        assert "nothing was changed" in result["msg"]
+        if bad == "missing":
+            assert result["refused_sources"] == [mapped_function["missing"]]
+            assert f"{mapped_function['missing']} does not exist" in result["msg"]
+        elif bad == "not_kinesis":
+            assert result["refused_sources"] == ["arn:aws:sqs:eu-west-1:123456789012:queue"]
+            assert "is not a Kinesis data stream ARN" in result["msg"]
+        else:
+            assert "batch_size=20000 is outside 1..10000" in result["msg"] and f"all {len(streams)} sources" in \
+                result["msg"]
+    after = mapped(lam, function)
+    assert list(after) == [streams[0]] and after[streams[0]]["BatchSize"] == 7
