@@ -300,3 +300,198 @@ def test_server_level_with_alter_system_reloads_and_is_idempotent(playbook, pg_c
         with pg_connect().cursor() as cur:
             cur.execute("ALTER SYSTEM RESET pgaudit.log_client")
             cur.execute("SELECT pg_reload_conf()")
+
+
+# targets: several targets in one call, one connection and one transaction --------------------------------------------
+
+SET_TARGETS = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: settings
+      dbaudit.postgresql.pgaudit_settings:
+        targets: "{{ targets }}"
+        login_db: "{{ login_db | default(omit) }}"
+        connect_params: "{{ connect_params | default(omit) }}"
+"""
+
+
+def label(role=None, database=None):
+    return " in ".join(part for part in (f"role {role!r}" if role else "", f"database {database!r}" if database else "")
+                       if part)
+
+
+def test_targets_set_a_role_a_database_and_a_role_in_database_in_one_call_check_mode_first_rerun_unchanged(
+        playbook, admin, make_role, make_database, unique_name):
+    app, _password = make_role("app_")
+    etl, _password = make_role(name=f"ETL '{unique_name('q')}'")
+    database = make_database(name=f'Billing "{unique_name("n")}"')
+    login_db = make_database("login_")  # the settings live in a shared catalog: any database of the server will do
+    with admin.cursor() as cur:  # already as wanted, in another spelling: that target does not change
+        cur.execute(sql.SQL("ALTER ROLE {} SET pgaudit.log = 'DDL, Role'").format(sql.Identifier(app)))
+        cur.execute(sql.SQL("ALTER DATABASE {} SET work_mem = '64MB'").format(sql.Identifier(database)))
+        cur.execute(sql.SQL("ALTER DATABASE {} SET pgaudit.log_client = 'on'").format(sql.Identifier(database)))
+    targets = [{"role": app, "settings": {"log": ["role", "ddl"]}},
+               {"database": database, "settings": {"log": "write, ddl", "log_relation": True},
+                "reset_unspecified": True},
+               {"role": etl, "database": database, "settings": {"log": "all, -misc", "log_catalog": "off"}}]
+    wanted = {"targets": targets, "login_db": login_db}
+    before = role_settings(admin)
+
+    checked = run_ok(playbook, SET_TARGETS, wanted, check=True, diff=True)
+    assert checked["changed"] and [t["changed"] for t in checked["targets"]] == [False, True, True]
+    assert role_settings(admin) == before  # check mode ran nothing
+    assert checked["diff"]["before"] == {label(app): {"pgaudit.log": "DDL, Role"},
+                                         label(database=database): {"pgaudit.log_client": "on"},
+                                         label(etl, database): {}}
+    assert checked["diff"]["after"] == {
+        label(app): {"pgaudit.log": "DDL, Role"},
+        label(database=database): {"pgaudit.log": "write,ddl", "pgaudit.log_relation": "on"},
+        label(etl, database): {"pgaudit.log": "all,-misc", "pgaudit.log_catalog": "off"}}
+    db, role = quoted(database), quoted(etl)
+    assert checked["queries"] == [f"""ALTER DATABASE {db} SET "pgaudit"."log" = 'write,ddl'""",
+                                  f"""ALTER DATABASE {db} SET "pgaudit"."log_relation" = 'on'""",
+                                  f"""ALTER DATABASE {db} RESET "pgaudit"."log_client\"""",
+                                  f"""ALTER ROLE {role} IN DATABASE {db} SET "pgaudit"."log" = 'all,-misc'""",
+                                  f"""ALTER ROLE {role} IN DATABASE {db} SET "pgaudit"."log_catalog" = 'off'"""]
+
+    applied = run_ok(playbook, SET_TARGETS, wanted, diff=True)
+    assert applied["changed"] and applied["queries"] == checked["queries"]
+    assert [(t["scope"], t["role"], t["database"], t["changed"]) for t in applied["targets"]] == [
+        ("role", app, None, False), ("database", None, database, True), ("role_in_database", etl, database, True)]
+    assert {label(t["role"], t["database"]): t["after"] for t in applied["targets"]} == checked["diff"]["after"]
+    assert settings_at(admin, role=app) == {"pgaudit.log": "DDL, Role"}
+    assert settings_at(admin, database=database) == {"work_mem": "64MB", "pgaudit.log": "write,ddl",
+                                                     "pgaudit.log_relation": "on"}
+    assert settings_at(admin, role=etl, database=database) == {"pgaudit.log": "all,-misc",
+                                                               "pgaudit.log_catalog": "off"}
+    assert "target" not in applied and "settings" not in applied  # the single-target return values
+
+    for check in (False, True):
+        rerun = run_ok(playbook, SET_TARGETS, wanted, check=check, diff=True)
+        assert not rerun["changed"] and rerun["queries"] == [], rerun
+        assert not any(t["changed"] for t in rerun["targets"])
+        assert rerun["diff"]["before"] == rerun["diff"]["after"]
+
+    # state absent per target; the others keep theirs.
+    gone = run_ok(playbook, SET_TARGETS, {"targets": [{"role": etl, "database": database, "state": "absent"},
+                                                      {"role": app, "settings": {"log": "ddl, role"}}]})
+    assert [t["changed"] for t in gone["targets"]] == [True, False]
+    assert settings_at(admin, role=etl, database=database) == {}
+    assert settings_at(admin, database=database)["pgaudit.log"] == "write,ddl"
+
+
+BAD_TARGETS = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    good: [{role: "{{ role }}", settings: {log: ddl}}, {database: "{{ database }}", settings: {log: write}}]
+    bad:
+      unknown_role: [{role: "{{ role }}-missing", settings: {log: ddl}}]
+      missing_database: [{role: "{{ role }}", database: "{{ database }}-missing", settings: {log: ddl}}]
+      unknown_class: [{role: "{{ role }}", database: "{{ database }}", settings: {log: "ddl, rolez"}}]
+      misspelled_name: [{role: "{{ role }}", database: "{{ database }}", settings: {logg: ddl}}]
+      newer_than_installed: [{role: "{{ role }}", database: "{{ database }}", settings: {log_parameter_max_size: 1}}]
+      no_role_nor_database: [{settings: {log: ddl}}]
+      given_twice: [{role: "{{ role }}", settings: {log: role}}]
+      no_settings: [{role: "{{ role }}", database: "{{ database }}"}]
+      unknown_key: [{role: "{{ role }}", settings: {log: ddl}, profile: strict}]
+  tasks:
+    - name: "{{ item }}"
+      dbaudit.postgresql.pgaudit_settings:
+        targets: "{{ good + bad[item] }}"
+      loop: "{{ bad.keys() | list }}"
+      register: outcome
+      ignore_errors: true
+
+    - name: combined with a single target
+      dbaudit.postgresql.pgaudit_settings:
+        role: "{{ role }}"
+        targets: "{{ good }}"
+      register: combined
+      ignore_errors: true
+
+    - name: outcomes
+      ansible.builtin.set_fact:
+        outcomes: >-
+          {{ dict(outcome.results | map(attribute='item') | zip(outcome.results))
+             | combine({'combined': combined}) }}
+"""
+
+TARGET_ERRORS = {
+    "unknown_role": "targets[2] (role '{role}-missing'): role '{role}-missing' does not exist",
+    "missing_database": "targets[2] (role '{role}' in database '{database}-missing'): database '{database}-missing' "
+                        "does not exist",
+    "unknown_class": "targets[2] (role '{role}' in database '{database}'): settings.log: invalid value for "
+                     "pgaudit.log: unknown class 'rolez' in 'ddl, rolez'",
+    "misspelled_name": "targets[2] (role '{role}' in database '{database}'): settings.logg: unknown pgAudit "
+                       "setting 'pgaudit.logg'",
+    "newer_than_installed": "targets[2] (role '{role}' in database '{database}'): settings.log_parameter_max_size: "
+                            "pgaudit.log_parameter_max_size needs pgAudit 16.0 or later; this server has pgAudit 1.7",
+    "no_role_nor_database": "targets[2]: name a role, a database, or both",
+    "given_twice": "targets[2] (role '{role}'): also given as targets[0]; give each target once",
+    "no_settings": "targets[2] (role '{role}' in database '{database}'): settings: required with state=present",
+    "unknown_key": "profile",  # refused by the argument spec, before the module runs
+    "combined": "targets: role cannot be combined with targets",
+}
+
+
+def test_one_bad_target_refuses_the_whole_call_and_leaves_every_target_unchanged(
+        playbook, admin, make_role, make_database):
+    role, _password = make_role()
+    database = make_database()
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("ALTER ROLE {} SET pgaudit.log = 'read'").format(sql.Identifier(role)))
+    before = role_settings(admin)
+
+    run = playbook(BAD_TARGETS, extra_vars={"role": role, "database": database})
+    assert run.rc == 0, run.explain()
+    outcomes = run.result("outcomes")["ansible_facts"]["outcomes"]
+    assert set(outcomes) == set(TARGET_ERRORS)
+    for case, expected in TARGET_ERRORS.items():
+        outcome = outcomes[case]
+        assert outcome.get("failed") and not outcome.get("changed"), (case, outcome)
+        assert expected.format(role=role, database=database) in outcome["msg"], (case, outcome["msg"])
+        assert "Traceback" not in outcome["msg"] and "\n" not in outcome["msg"], (case, outcome["msg"])
+        assert not outcome.get("queries"), (case, outcome)
+    # The good targets ahead of each bad one were not changed either.
+    assert role_settings(admin) == before
+    assert settings_at(admin, role=role) == {"pgaudit.log": "read"} and settings_at(admin, database=database) == {}
+
+
+def blocked_backends(admin) -> int:
+    with admin.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER ROLE%'")
+        return cur.fetchone()[0]
+
+
+def test_a_statement_that_fails_midway_rolls_back_the_targets_changed_before_it(
+        playbook, admin, pg_connect, make_role, make_database):
+    role, _password = make_role()
+    database = make_database()
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("ALTER ROLE {} SET pgaudit.log = 'read'").format(sql.Identifier(role)))
+    before = role_settings(admin)
+    # A rival holds the role's pg_db_role_setting row: the module's second target waits for it, past lock_timeout,
+    # after its first target's statement has run in the same transaction.
+    rival = pg_connect()
+    rival.autocommit = False
+    with rival.cursor() as cur:
+        cur.execute(sql.SQL("ALTER ROLE {} SET work_mem = '8MB'").format(sql.Identifier(role)))
+    try:
+        run = playbook(SET_TARGETS, extra_vars={
+            "targets": [{"database": database, "settings": {"log": "ddl"}},
+                        {"role": role, "settings": {"log": "write"}}],
+            "connect_params": {"options": "-c lock_timeout=1500"}})
+    finally:
+        rival.rollback()
+    assert run.rc != 0
+    failure = run.result("settings")
+    assert "lock timeout" in failure["msg"] and "ALTER ROLE" in failure["msg"], failure["msg"]
+    assert failure["queries"][0].startswith("ALTER DATABASE")  # it ran, and was rolled back with the rest
+    assert role_settings(admin) == before and settings_at(admin, database=database) == {}
+
+    retried = run_ok(playbook, SET_TARGETS, {"targets": [{"database": database, "settings": {"log": "ddl"}},
+                                                         {"role": role, "settings": {"log": "write"}}]})
+    assert retried["changed"] and settings_at(admin, database=database) == {"pgaudit.log": "ddl"}
+    assert settings_at(admin, role=role) == {"pgaudit.log": "write"}

@@ -204,3 +204,181 @@ def test_fleet_reports_an_unreachable_server_failed_with_the_reason():
 def test_fleet_refuses_repeated_names_and_no_parallelism(names, parallel, says):
     with pytest.raises(Refusal, match="^" + re.escape(says) + "$"):
         fleet.check_request([{"name": name} for name in names], parallel)
+
+
+# pgaudit_settings with targets: shapes checked before the server is asked, every problem named by its target -------
+
+def targets_params(targets, **overrides):
+    params = {"role": None, "database": None, "alter_system": False, "settings": None, "state": "present",
+              "reset_unspecified": False, "targets": targets}
+    params.update(overrides)
+    return params
+
+
+def target_entry(**given):
+    entry = {"role": None, "database": None, "settings": None, "state": None, "reset_unspecified": None}
+    entry.update(given)
+    return entry
+
+
+def test_targets_take_their_scope_and_the_top_level_state_and_reset_unless_they_give_their_own():
+    targets = settings.check_targets(targets_params([
+        target_entry(role="app", settings={"log": "ddl"}),
+        target_entry(database="billing", settings={"log": "write"}, reset_unspecified=False),
+        target_entry(role="etl", database="billing", state="absent"),
+    ], reset_unspecified=True))
+    assert [(t["index"], t["scope"], t["role"], t["database"], t["state"], t["reset_unspecified"], t["settings"])
+            for t in targets] == [
+        (0, "role", "app", None, "present", True, {"log": "ddl"}),
+        (1, "database", None, "billing", "present", False, {"log": "write"}),
+        (2, "role_in_database", "etl", "billing", "absent", True, {}),
+    ]
+    absent = settings.check_targets(targets_params([target_entry(role="app", settings=["log"])], state="absent"))
+    assert absent[0]["state"] == "absent" and absent[0]["settings"] == ["log"]
+    assert settings.check_targets(targets_params([])) == []
+
+
+def test_every_bad_target_is_named_in_one_refusal():
+    with pytest.raises(Refusal) as refused:
+        settings.check_targets(targets_params([
+            target_entry(role="app", settings={"log": "ddl"}),
+            target_entry(settings={"log": "ddl"}),
+            target_entry(role="etl", database="billing"),
+            target_entry(database="billing", settings=["log"]),
+            target_entry(role="app", settings={"log": "role"}),
+        ]))
+    assert refused.value.reasons == [
+        "targets[1]: name a role, a database, or both (a role in one database)",
+        "targets[2] (role 'etl' in database 'billing'): settings: required with state=present "
+        "(a dictionary of pgAudit settings)",
+        "targets[3] (database 'billing'): settings: give a dictionary of pgAudit settings and values, not ['log']",
+        "targets[4] (role 'app'): also given as targets[0]; give each target once",
+    ]
+    assert refused.value.message.startswith("Invalid targets, nothing changed: targets[1]: name a role")
+
+
+@pytest.mark.parametrize("overrides, named", [
+    ({"role": "app"}, "role"),
+    ({"settings": {"log": "ddl"}, "database": "billing"}, "database, settings"),
+    ({"alter_system": True}, "alter_system"),
+])
+def test_targets_cannot_be_combined_with_a_single_target(overrides, named):
+    with pytest.raises(Refusal, match=f"^targets: {re.escape(named)} cannot be combined with targets"):
+        settings.check_targets(targets_params([target_entry(role="x", settings={"log": "ddl"})], **overrides))
+
+
+class CatalogSession:
+    """A stand-in SqlSession over a made-up catalog: roles, databases, pg_db_role_setting rows and the pgaudit.*
+    names the library defines. Records what would run and how often it commits."""
+
+    def __init__(self, roles, databases, stored, check_mode=False, autocommit=False):
+        self.roles, self.databases, self.stored = roles, databases, stored
+        self.check_mode = check_mode
+        self.conn = type("Connection", (), {"autocommit": autocommit})()
+        self.queries, self.reads, self.commits = [], [], 0
+
+    def read(self, statement, params=None):
+        self.reads.append(statement)
+        if "pg_settings" in statement:
+            return [(f"pgaudit.{name}",) for name in ("log", "log_catalog", "log_relation", "role")]
+        return []
+
+    def read_one(self, statement, params=None):
+        if "pg_roles" in statement:
+            found = self.roles.get(params[0])
+            return (found, False, True) if found else None
+        if "pg_database" in statement:
+            found = self.databases.get(params[0])
+            return (found,) if found else None
+        if "pg_db_role_setting" in statement:
+            config = self.stored.get((params[0], params[1]))
+            return (config,) if config else None
+        raise AssertionError(statement)
+
+    def change(self, statement, params=None):
+        self.queries.append(statement)
+        if not self.check_mode:
+            database, role, verb, name, value = self.decode(statement)
+            entries = dict(entry.split("=", 1) for entry in self.stored.get((database, role), []))
+            if verb == "SET":
+                entries["pgaudit." + name] = value
+            else:
+                entries.pop("pgaudit." + name, None)
+            self.stored[(database, role)] = [f"{name}={value}" for name, value in entries.items()]
+
+    def decode(self, statement):
+        """(database oid, role oid, SET/RESET, name, value) of an ALTER ROLE / ALTER DATABASE statement."""
+        head, guc = statement.seq[0], statement.seq[2]
+        value = statement.seq[4].wrapped if len(statement.seq) > 4 else None
+        names = [part.string for part in head.seq if isinstance(part, settings.sql.Identifier)]
+        text = "".join(part.string for part in head.seq if isinstance(part, settings.sql.SQL))
+        role = self.roles[names[0]] if text.startswith("ALTER ROLE") else 0
+        database = self.databases[names[-1]] if "DATABASE" in text else 0
+        verb = statement.seq[1].string.strip().split()[0]
+        return database, role, verb, guc.strings[1], value
+
+    def commit(self):
+        self.commits += 1
+
+
+def catalog():
+    return CatalogSession(roles={"app": 10, "etl": 11}, databases={"billing": 20},
+                          stored={(0, 10): ["pgaudit.log=ddl", "work_mem=64MB"], (20, 0): ["pgaudit.logg=x"]})
+
+
+def prepared(session, entries, version=(1, 7)):
+    warnings = []
+    targets = settings.check_targets(targets_params(entries))
+    settings.prepare_targets(session, targets, version, warnings.append)
+    return targets, warnings
+
+
+ENTRIES = [target_entry(role="app", settings={"log": "DDL"}),
+           target_entry(database="billing", settings={"log": "write"}, reset_unspecified=True),
+           target_entry(role="etl", database="billing", settings={"log": ["role", "ddl"], "log_relation": True})]
+
+
+def test_settings_and_names_of_every_target_are_checked_against_the_server_before_any_change():
+    session = catalog()
+    with pytest.raises(Refusal) as refused:
+        prepared(session, [target_entry(role="app", settings={"log": "ddl, rolez"}),
+                           target_entry(role="ghost", database="nowhere", settings={"logg": "x"}),
+                           target_entry(database="billing", settings={"log_rows": True})])
+    assert refused.value.reasons == [
+        "targets[0] (role 'app'): settings.log: invalid value for pgaudit.log: unknown class 'rolez' in 'ddl, rolez' "
+        "(classes: read, write, function, role, ddl, misc, misc_set, all, none; '-class' excludes one)",
+        "targets[1] (role 'ghost' in database 'nowhere'): settings.logg: unknown pgAudit setting 'pgaudit.logg' "
+        "(known: log, log_catalog, log_client, log_level, log_parameter, log_parameter_max_size, log_relation, "
+        "log_rows, log_statement, log_statement_once, role)",
+        "targets[1] (role 'ghost' in database 'nowhere'): role 'ghost' does not exist",
+        "targets[1] (role 'ghost' in database 'nowhere'): database 'nowhere' does not exist",
+        "targets[2] (database 'billing'): settings.log_rows: pgaudit.log_rows needs pgAudit 1.6 or later; "
+        "this server has pgAudit 1.7",  # 1.7 has it, but the loaded library does not define it here
+    ]
+    assert session.queries == [] and session.commits == 0
+
+
+def test_all_targets_change_in_one_transaction_after_one_lock_and_a_rerun_changes_nothing():
+    session = catalog()
+    targets, _warnings = prepared(session, ENTRIES)
+    assert settings.ensure_targets(session, targets) is True
+    assert session.commits == 1 and "pg_advisory_xact_lock" in session.reads[1]
+    assert [len(t["actions"]) for t in targets] == [0, 2, 2]  # DDL equals ddl; billing: set log, reset logg
+    assert [dict(t["after"]) for t in targets] == [{"log": "ddl"}, {"log": "write"},
+                                                  {"log": "role,ddl", "log_relation": "on"}]
+    assert session.stored[(0, 10)] == ["pgaudit.log=ddl", "work_mem=64MB"]  # other settings are kept
+
+    again = CatalogSession(session.roles, session.databases, session.stored)
+    targets, _warnings = prepared(again, ENTRIES)
+    assert settings.ensure_targets(again, targets) is False and again.queries == [] and again.commits == 1
+
+
+def test_check_mode_predicts_every_target_and_takes_no_lock():
+    session = catalog()
+    session.check_mode = True
+    stored = {key: list(value) for key, value in session.stored.items()}
+    targets, _warnings = prepared(session, ENTRIES)
+    assert settings.ensure_targets(session, targets) is True
+    assert len(session.queries) == 4 and session.stored == stored
+    assert not any("advisory" in statement for statement in session.reads)
+    assert dict(targets[1]["before"]) == {"logg": "x"} and dict(targets[1]["after"]) == {"log": "write"}
