@@ -5,7 +5,8 @@
 
 """CloudWatch Logs: the API calls of the logs_log_group and logs_subscription_filter modules.
 
-Each call is retried with jittered backoff and fails as ``Failed to <what> <on which group>`` (``AWSErrors``).
+Each call is retried with jittered backoff (CloudWatch Logs' ThrottlingException included) and fails as
+``Failed to <what> <on which group>`` (``AWSErrors``).
 Nothing here deletes a log group.
 """
 
@@ -24,6 +25,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors import AWSErrors
 
 LogsErrors = AWSErrors.variant(missing_codes=("ResourceNotFoundException",))
+# CloudWatch Logs answers a call over its rate quota (5 a second for most Describe*, Put* and Delete* calls, per
+# account and region) with ThrottlingException, which AWSRetry does not retry by itself (only "Throttling"): without
+# it a throttled call got no more than botocore's own few attempts.
+THROTTLING_CODES = ["ThrottlingException"]
 
 # What CloudWatch Logs accepts as a log group name (CreateLogGroup's constraints).
 LOG_GROUP_NAME_PATTERN = re.compile(r"[A-Za-z0-9_/.#-]{1,512}")
@@ -60,7 +65,7 @@ def destination_kind(destination_arn: str) -> Optional[str]:
 
 
 @LogsErrors.common_error_handler("describe log group {log_group_name}")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING_CODES)
 def describe_log_group(client, log_group_name: str) -> Optional[Dict]:
     """The group of exactly this name, or None. The prefix also matches longer names: compare them."""
     paginator = client.get_paginator("describe_log_groups")
@@ -72,7 +77,7 @@ def describe_log_group(client, log_group_name: str) -> Optional[Dict]:
 
 
 @LogsErrors.common_error_handler("create log group {log_group_name}")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING_CODES)
 def create_log_group(client, log_group_name: str) -> bool:
     """True when this call created the group; False when it appeared since it was read."""
     try:
@@ -83,13 +88,13 @@ def create_log_group(client, log_group_name: str) -> bool:
 
 
 @LogsErrors.common_error_handler("put the retention policy of log group {log_group_name}")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING_CODES)
 def put_retention_policy(client, log_group_name: str, retention_days: int) -> None:
     client.put_retention_policy(logGroupName=log_group_name, retentionInDays=retention_days)
 
 
 @LogsErrors.common_error_handler("delete the retention policy of log group {log_group_name}")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING_CODES)
 def delete_retention_policy(client, log_group_name: str) -> None:
     client.delete_retention_policy(logGroupName=log_group_name)
 
@@ -108,7 +113,7 @@ def apply_retention(client, log_group_name: str, wanted: Optional[int]) -> None:
 
 
 @LogsErrors.list_error_handler("describe the subscription filters of log group {log_group_name}", None)
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING_CODES)
 def describe_subscription_filters(client, log_group_name: str) -> Optional[List[Dict]]:
     """Every filter of the group; None when the group does not exist."""
     paginator = client.get_paginator("describe_subscription_filters")
@@ -117,7 +122,7 @@ def describe_subscription_filters(client, log_group_name: str) -> Optional[List[
 
 @LogsErrors.common_error_handler("put subscription filter {desired[filter_name]} on log group "
                                  "{desired[log_group_name]}")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING_CODES)
 def put_subscription_filter(client, desired: Dict) -> None:
     """Create or replace the filter ``desired`` (the snake_case shape of ``logs_subscription_filter``)."""
     request = {
@@ -134,7 +139,7 @@ def put_subscription_filter(client, desired: Dict) -> None:
 
 
 @LogsErrors.deletion_error_handler("delete subscription filter {filter_name} of log group {log_group_name}")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING_CODES)
 def delete_subscription_filter(client, log_group_name: str, filter_name: str) -> bool:
     client.delete_subscription_filter(logGroupName=log_group_name, filterName=filter_name)
     return True
