@@ -14,12 +14,17 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: logs_subscription_filter
-short_description: Manage a CloudWatch Logs subscription filter
+short_description: Manage a CloudWatch Logs subscription filter, on one log group or many
 version_added: 0.1.0
 description:
   - Create, update or delete a subscription filter that sends the matching events of a CloudWatch
     Logs log group to a Lambda function, a Kinesis data stream, a Firehose delivery stream, or a
     (cross-account) CloudWatch Logs destination.
+  - With O(log_group_names), the same filter (name, pattern, destination, role, distribution) on each
+    of a list of log groups, in one call. Every group is read and checked first; a problem with any of
+    them refuses the whole call, naming the groups, before anything is changed. The filter is then put
+    only on the groups where it is missing or differs (deleted only where it exists, for
+    O(state=absent)).
   - CloudWatch Logs allows at most two subscription filters per log group. A new filter on a group
     that already has two is refused, naming the existing filters, before anything is changed.
 author:
@@ -29,8 +34,20 @@ options:
     description:
       - Name of the log group, for example V(/aws/rds/cluster/prod-db/postgresql).
       - The log group must exist when O(state=present).
+      - Exactly one of O(log_group_name) and O(log_group_names) is required.
     type: str
-    required: true
+  log_group_names:
+    description:
+      - Names of the log groups that all get the same filter, for example every cluster's
+        V(/aws/rds/cluster/<id>/postgresql) of a fleet. A name given twice counts once.
+      - Each log group must exist when O(state=present); a missing one refuses the call.
+      - An empty list changes nothing.
+      - The calls respect CloudWatch Logs' request rate quotas (5 per second per account and region for
+        C(DescribeSubscriptionFilters) and C(PutSubscriptionFilter)) by retrying throttled calls with backoff:
+        expect about a second for every five groups read and every five written.
+    type: list
+    elements: str
+    version_added: 0.2.0
   filter_name:
     description: Name of the subscription filter (unique within the log group).
     type: str
@@ -73,6 +90,8 @@ options:
     choices: [ByLogStream, Random]
 notes:
   - A filter's name cannot be changed; a different O(filter_name) is a different filter.
+  - With O(log_group_names), an AWS error while putting or deleting the filters (after every group was checked)
+    stops at that group; the message names the groups already changed and those not attempted.
 extends_documentation_fragment:
   - dbaudit.postgresql.attributes
   - amazon.aws.common.modules
@@ -101,6 +120,20 @@ EXAMPLES = r"""
     log_group_name: /aws/rds/cluster/prod-db/postgresql
     filter_name: pgaudit-role-alerts
     state: absent
+
+- name: The same filter on every cluster's postgresql log group, in one call
+  dbaudit.postgresql.logs_subscription_filter:
+    log_group_names:
+      - /aws/rds/cluster/prod-db/postgresql
+      - /aws/rds/cluster/billing-db/postgresql
+    filter_name: pgaudit-role-alerts
+    filter_pattern: '"AUDIT:" ",ROLE,"'
+    destination_arn: arn:aws:lambda:eu-west-1:123456789012:function:pgaudit-alert
+  register: subscriptions
+
+- name: The groups whose filter was put
+  ansible.builtin.debug:
+    msg: "{{ subscriptions.log_groups | selectattr('changed') | map(attribute='log_group_name') | list }}"
 """
 
 RETURN = r"""
@@ -108,7 +141,7 @@ subscription_filter:
   description:
     - The filter as C(DescribeSubscriptionFilters) returns it, keys in snake_case.
     - After a check-mode run, what it would be. Empty when the filter does not exist.
-  returned: always
+  returned: with O(log_group_name)
   type: dict
   contains:
     filter_name:
@@ -148,12 +181,48 @@ subscription_filter:
       sample: 1732512000000
 other_filters:
   description: Names of the other subscription filters on the log group.
-  returned: always
+  returned: with O(log_group_name)
   type: list
   elements: str
   sample: ["das-archive"]
+log_groups:
+  description:
+    - One entry per log group of O(log_group_names), in the order given (a name given twice counts once).
+  returned: with O(log_group_names)
+  type: list
+  elements: dict
+  contains:
+    log_group_name:
+      description: Name of the log group.
+      type: str
+      returned: always
+      sample: /aws/rds/cluster/prod-db/postgresql
+    changed:
+      description: Whether the filter was (or, in check mode, would be) put on or deleted from this group.
+      type: bool
+      returned: always
+    before:
+      description: The filter on this group before the task, in the shape of RV(subscription_filter); empty if none.
+      type: dict
+      returned: always
+    after:
+      description:
+        - The filter on this group after the task; empty if there is none (deleted, or absent and left so).
+        - For a group it was put on, what was put (not read back, which would spend CloudWatch Logs'
+          C(DescribeSubscriptionFilters) quota once more per group), without C(creation_time).
+      type: dict
+      returned: always
+    other_filters:
+      description: Names of the other subscription filters on this group.
+      type: list
+      elements: str
+      returned: always
+      sample: ["das-archive"]
 diff:
-  description: The filter's settings before and after. Returned in diff mode.
+  description:
+    - The filter's settings before and after. Returned in diff mode.
+    - With O(log_group_names), C(before) and C(after) map the name of each log group that changed (or would) to
+      its settings; the groups left as they were are not listed.
   returned: when diff mode is on
   type: dict
   contains:
@@ -171,16 +240,17 @@ import re
 from typing import Dict
 from typing import List
 from typing import Optional
-from typing import Tuple
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_module import DbauditAWSModule
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import delete_subscription_filter
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import describe_subscription_filters
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import destination_kind
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import log_group_name_problem
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.logs import put_subscription_filter
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.refusal import Refusal
 
@@ -261,6 +331,46 @@ def third_filter_refusal(log_group_name: str, filter_name: str, existing_names: 
             "Remove one of them (state=absent) or give its filter_name to replace it.")
 
 
+def unique(names: List[str]) -> List[str]:
+    """The names in their order, each once."""
+    return list(dict.fromkeys(names))
+
+
+def missing_group_refusal(log_group_name: str) -> str:
+    return (f"Log group {log_group_name} does not exist; create it first (for example with "
+            "dbaudit.postgresql.logs_log_group, with a retention) and then its subscription filter.")
+
+
+def plan_group(log_group_name: str, filters: Optional[List[Dict]], filter_name: str, desired: Optional[Dict]) -> Dict:
+    """What one group's filter is and is to be, from the group's described filters (None: no such group).
+
+    ``desired`` is the filter for state=present, None for state=absent. Returns ``log_group_name``, ``changed``,
+    ``before``, ``after`` (for a change, before with the desired settings over it: what check mode reports),
+    ``other_filters`` and ``problem``: why the group cannot take the filter (then nothing is to change), or None.
+    """
+    existing = {f["filterName"]: f for f in filters or []}
+    before = normalise_filter(existing.get(filter_name))
+    plan = {"log_group_name": log_group_name, "changed": False, "before": before, "after": before,
+            "other_filters": sorted(name for name in existing if name != filter_name), "problem": None}
+    if desired is None:
+        plan.update(changed=bool(before), after={})
+    elif filters is None:
+        plan["problem"] = missing_group_refusal(log_group_name)
+    else:
+        plan["problem"] = third_filter_refusal(log_group_name, filter_name, list(existing))
+        if not plan["problem"] and (not before or changed_fields(before, desired)):
+            plan.update(changed=True, after=dict(before, **desired))
+    return plan
+
+
+def group_list_refusal(filter_name: str, log_group_names: List[str], refused: List[str],
+                       problems: List[str]) -> Refusal:
+    """One refusal for every group of the list that cannot take the filter: nothing is changed on any."""
+    return Refusal(f"Subscription filter {filter_name} refused for {len(refused)} of the {len(log_group_names)} log "
+                   f"groups ({', '.join(refused)}); nothing was changed on any of them. " + " ".join(problems),
+                   reasons=problems, log_groups_refused=refused)
+
+
 def _shown(filter_description: Dict) -> Dict:
     """What diff shows: the compared settings."""
     if not filter_description:
@@ -273,76 +383,112 @@ def _shown(filter_description: Dict) -> Dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def ensure_filter_present(client, check_mode: bool, filters: List[Dict], desired: Dict) -> Tuple[bool, Dict, Dict]:
-    """Returns (changed, filter before, filter after)."""
-    existing = {f["filterName"]: f for f in filters}
-    refusal = third_filter_refusal(desired["log_group_name"], desired["filter_name"], list(existing))
-    if refusal:
-        raise Refusal(refusal)
-    before = normalise_filter(existing.get(desired["filter_name"]))
-    if before and not changed_fields(before, desired):
-        return False, before, before
-    if check_mode:
-        after = dict(before)
-        after.update(desired)
-        return True, before, after
-    put_subscription_filter(client, desired)
-    after = {}
-    for described in describe_subscription_filters(client, desired["log_group_name"]) or []:
-        if described["filterName"] == desired["filter_name"]:
-            after = normalise_filter(described)
-    return True, before, after
+def apply_plan(client, plan: Dict, filter_name: str, desired: Optional[Dict]) -> None:
+    """Puts ``desired`` on the plan's group, or deletes the filter from it when ``desired`` is None."""
+    if desired is None:
+        delete_subscription_filter(client, plan["log_group_name"], filter_name)
+    else:
+        put_subscription_filter(client, desired)
 
 
-def ensure_filter_absent(client, check_mode: bool, filters: Optional[List[Dict]], log_group_name: str,
-                         filter_name: str) -> Tuple[bool, Dict]:
-    """Returns (changed, filter before)."""
-    before = {}
-    for described in filters or []:
+def read_back(client, log_group_name: str, filter_name: str) -> Dict:
+    """The filter as it is now, in the compared shape; ``{}`` when it is not there."""
+    for described in describe_subscription_filters(client, log_group_name) or []:
         if described["filterName"] == filter_name:
-            before = normalise_filter(described)
-    if not before:
-        return False, {}
-    if not check_mode:
-        delete_subscription_filter(client, log_group_name, filter_name)
-    return True, before
+            return normalise_filter(described)
+    return {}
+
+
+def ensure_one(client, check_mode: bool, log_group_name: str, filter_name: str,
+               desired: Optional[Dict]) -> Dict:
+    """The filter on one group (``desired``, or none for None): its plan, with ``after`` read back from AWS
+    after a put. Refuses (before any change) what the group cannot take."""
+    plan = plan_group(log_group_name, describe_subscription_filters(client, log_group_name), filter_name, desired)
+    if plan["problem"]:
+        raise Refusal(plan["problem"])
+    if plan["changed"] and not check_mode:
+        apply_plan(client, plan, filter_name, desired)
+        if desired is not None:
+            plan["after"] = read_back(client, log_group_name, filter_name)
+    return plan
+
+
+def ensure_many(client, check_mode: bool, log_group_names: List[str], filter_name: str,
+                desired_of) -> List[Dict]:
+    """The same filter (``desired_of(group)``, or none where it returns None) on every group: every group read
+    and checked before the first change, a refusal naming every group that cannot take it; then put (or deleted)
+    only where it changes. A group's ``after`` is what was put, not read back."""
+    misnamed = {name: log_group_name_problem(name) for name in log_group_names if log_group_name_problem(name)}
+    if misnamed:
+        raise group_list_refusal(filter_name, log_group_names, list(misnamed), list(misnamed.values()))
+    plans = [plan_group(name, describe_subscription_filters(client, name), filter_name, desired_of(name))
+             for name in log_group_names]
+    refused = [plan for plan in plans if plan["problem"]]
+    if refused:
+        raise group_list_refusal(filter_name, log_group_names, [plan["log_group_name"] for plan in refused],
+                                 [plan["problem"] for plan in refused])
+    changing = [plan for plan in plans if plan["changed"]]
+    for plan in changing:
+        plan["after"].pop("creation_time", None)
+    if check_mode:
+        return plans
+    for done, plan in enumerate(changing):
+        try:
+            apply_plan(client, plan, filter_name, desired_of(plan["log_group_name"]))
+        except AnsibleAWSError as error:
+            finished = [p["log_group_name"] for p in changing[:done]]
+            left = [p["log_group_name"] for p in changing[done + 1:]]
+            error.message = (f"{error.message} (the filter was changed on {len(finished)} log groups before: "
+                             f"{', '.join(finished) or 'none'}; not attempted on: {', '.join(left) or 'none'})")
+            raise
+    return plans
 
 
 def do(module) -> None:
     params = module.params
-    log_group_name, filter_name = params["log_group_name"], params["filter_name"]
+    filter_name, state = params["filter_name"], params["state"]
+    many = params["log_group_names"] is not None
+    log_group_names = unique(params["log_group_names"]) if many else [params["log_group_name"]]
     client = module.client("logs", retry_decorator=AWSRetry.jittered_backoff())
 
-    if params["state"] == "present":
+    if state == "present":
         errors = validate_options(params["destination_arn"], params["role_arn"], params["distribution"])
         if errors:
-            module.fail_json(msg=f"Invalid options for subscription filter {filter_name} on {log_group_name}: "
+            module.fail_json(msg=f"Invalid options for subscription filter {filter_name} on "
+                                 f"{', '.join(log_group_names) if many else log_group_names[0]}: "
                                  + "; ".join(errors), errors=errors)
 
-    filters = describe_subscription_filters(client, log_group_name)
-    other_filters = sorted(f["filterName"] for f in filters or [] if f["filterName"] != filter_name)
+    def desired_of(log_group_name: str) -> Optional[Dict]:
+        if state == "absent":
+            return None
+        return desired_filter(log_group_name, filter_name, params["filter_pattern"], params["destination_arn"],
+                              params["role_arn"], params["distribution"])
 
-    if params["state"] == "absent":
-        changed, before = ensure_filter_absent(client, module.check_mode, filters, log_group_name, filter_name)
-        after = {}
-    else:
-        if filters is None:
-            module.fail_json(msg=f"Log group {log_group_name} does not exist; create it first (for example with "
-                                 "dbaudit.postgresql.logs_log_group, with a retention) and then its "
-                                 "subscription filter.")
-        desired = desired_filter(log_group_name, filter_name, params["filter_pattern"], params["destination_arn"],
-                                 params["role_arn"], params["distribution"])
-        changed, before, after = ensure_filter_present(client, module.check_mode, filters, desired)
+    if not many:
+        plan = ensure_one(client, module.check_mode, log_group_names[0], filter_name, desired_of(log_group_names[0]))
+        result = {"changed": plan["changed"], "subscription_filter": plan["after"],
+                  "other_filters": plan["other_filters"]}
+        if module._diff:  # pylint: disable=protected-access
+            result["diff"] = {"before": _shown(plan["before"]), "after": _shown(plan["after"])}
+        module.exit_json(**result)
+        return
 
-    result = {"changed": changed, "subscription_filter": after, "other_filters": other_filters}
+    plans = ensure_many(client, module.check_mode, log_group_names, filter_name, desired_of)
+    result = {"changed": any(plan["changed"] for plan in plans),
+              "log_groups": [{key: plan[key] for key in ("log_group_name", "changed", "before", "after",
+                                                         "other_filters")} for plan in plans]}
     if module._diff:  # pylint: disable=protected-access
-        result["diff"] = {"before": _shown(before), "after": _shown(after)}
+        result["diff"] = {
+            "before": {plan["log_group_name"]: _shown(plan["before"]) for plan in plans if plan["changed"]},
+            "after": {plan["log_group_name"]: _shown(plan["after"]) for plan in plans if plan["changed"]},
+        }
     module.exit_json(**result)
 
 
 def main() -> None:
     argument_spec = dict(
-        log_group_name=dict(type="str", required=True),
+        log_group_name=dict(type="str"),
+        log_group_names=dict(type="list", elements="str"),
         filter_name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         filter_pattern=dict(type="str"),
@@ -352,6 +498,8 @@ def main() -> None:
     )
     module = DbauditAWSModule(
         argument_spec=argument_spec,
+        mutually_exclusive=[["log_group_name", "log_group_names"]],
+        required_one_of=[["log_group_name", "log_group_names"]],
         required_if=[["state", "present", ["filter_pattern", "destination_arn"]]],
         supports_check_mode=True,
     )

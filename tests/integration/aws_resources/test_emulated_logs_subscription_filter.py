@@ -293,3 +293,199 @@ def test_bad_inputs_fail_clearly_and_create_nothing(playbook, logs, destinations
         assert fragment in result["msg"], (task, result["msg"])
     assert run.result("missing log group, absent")["changed"] is False
     assert filters_of(logs, destinations["group"]) == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# log_group_names: one filter on many log groups, in one call
+# ---------------------------------------------------------------------------------------------
+
+MANY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: filters
+      dbaudit.postgresql.logs_subscription_filter:
+        log_group_names: "{{ log_groups }}"
+        filter_name: "{{ filter_name }}"
+        filter_pattern: "{{ pattern | default(omit) }}"
+        destination_arn: "{{ destination | default(omit) }}"
+        state: "{{ state | default('present') }}"
+      diff: true
+      ignore_errors: true
+"""
+
+
+@pytest.fixture
+def endpoint(sandbox_env):
+    return sandbox_env["aws"]["endpoint_url"]
+
+
+@pytest.fixture
+def more_groups(logs, destinations):
+    """Three more log groups beside the destinations' one, removed afterwards."""
+    groups = [destinations["group"].replace("/postgresql", f"-{n}/postgresql") for n in (2, 3, 4)]
+    for group in groups:
+        logs.create_log_group(logGroupName=group)
+    yield [destinations["group"], *groups]
+    for group in groups:
+        logs.delete_log_group(logGroupName=group)
+
+
+def _counted(endpoint: str, run):
+    """(run's result, the emulator's writes, its DescribeSubscriptionFilters calls) during run()."""
+    from sandbox.emulator_control import control
+    from test_emulated_logs_log_group import writes_during
+
+    result, writes = writes_during(endpoint, run)
+    return result, writes, control(endpoint)["stats"]["operations"].get("logs:DescribeSubscriptionFilters", 0)
+
+
+def test_one_filter_on_many_groups_in_one_call(playbook, logs, destinations, more_groups, endpoint):
+    groups = more_groups
+    # A group given twice counts once.
+    variables = {"log_groups": [*groups, groups[0]], "filter_name": "pgaudit-alerts", "pattern": PATTERN,
+                 "destination": destinations["lambda"]}
+    wanted = {"log_group_name": None, "filter_name": "pgaudit-alerts", "filter_pattern": PATTERN,
+              "destination_arn": destinations["lambda"], "role_arn": None, "distribution": "ByLogStream"}
+
+    # Check mode: every group would get it, nothing is written; one read per group.
+    run, writes, reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables, check=True))
+    result = run.result("filters")
+    assert result["changed"] is True and not result.get("failed"), run.explain()
+    assert [(g["log_group_name"], g["changed"]) for g in result["log_groups"]] == [(g, True) for g in groups]
+    assert (writes, reads) == ({}, len(groups))
+    assert all(filters_of(logs, group) == {} for group in groups)
+
+    # The run: one put per group, no read-back; the diff shows each group's filter.
+    run, writes, reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables))
+    result = run.result("filters")
+    assert result["changed"] is True and not result.get("failed"), run.explain()
+    assert (writes, reads) == ({"logs:PutSubscriptionFilter": len(groups)}, len(groups))
+    assert result["diff"] == {"before": {group: {} for group in groups},
+                              "after": {group: dict(wanted, log_group_name=group) for group in groups}}
+    for entry in result["log_groups"]:
+        assert (entry["before"], entry["after"], entry["other_filters"]) == (
+            {}, dict(wanted, log_group_name=entry["log_group_name"]), []), entry
+    for group in groups:
+        stored = filters_of(logs, group)["pgaudit-alerts"]
+        assert (stored["filterPattern"], stored["destinationArn"]) == (PATTERN, destinations["lambda"])
+
+    # Again, and again in check mode: nothing to do, nothing written.
+    for check in (False, True):
+        run, writes, reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables, check=check))  # noqa: B023
+        result = run.result("filters")
+        assert result["changed"] is False, run.explain()
+        assert not any(entry["changed"] for entry in result["log_groups"])
+        assert result["diff"] == {"before": {}, "after": {}}
+        assert (writes, reads) == ({}, len(groups))
+
+    # One group's filter changed behind our back, another's group has a second filter: only the first is put.
+    logs.put_subscription_filter(logGroupName=groups[2], filterName="pgaudit-alerts", filterPattern='"AUDIT:"',
+                                 destinationArn=destinations["lambda"])
+    logs.put_subscription_filter(logGroupName=groups[3], filterName="das-archive", filterPattern="",
+                                 destinationArn=destinations["lambda"])
+    run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables, check=True))
+    assert [g["log_group_name"] for g in run.result("filters")["log_groups"] if g["changed"]] == [groups[2]]
+    assert writes == {}
+    run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables))
+    result = run.result("filters")
+    assert [g["log_group_name"] for g in result["log_groups"] if g["changed"]] == [groups[2]], run.explain()
+    assert writes == {"logs:PutSubscriptionFilter": 1}
+    assert list(result["diff"]["before"]) == [groups[2]]
+    assert result["diff"]["before"][groups[2]]["filter_pattern"] == '"AUDIT:"'
+    assert result["log_groups"][3]["other_filters"] == ["das-archive"]
+    assert filters_of(logs, groups[2])["pgaudit-alerts"]["filterPattern"] == PATTERN
+
+    # state=absent on the list: deleted where it is, then nothing to do.
+    absent = {"log_groups": groups, "filter_name": "pgaudit-alerts", "state": "absent"}
+    run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=absent))
+    assert run.result("filters")["changed"] is True, run.explain()
+    assert writes == {"logs:DeleteSubscriptionFilter": len(groups)}
+    run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=absent))
+    assert (run.result("filters")["changed"], writes) == (False, {})
+    assert [sorted(filters_of(logs, group)) for group in groups] == [[], [], [], ["das-archive"]]
+
+
+def test_a_group_that_cannot_take_the_filter_refuses_the_whole_list(playbook, logs, destinations, more_groups,
+                                                                    endpoint):
+    groups = more_groups
+    missing = groups[0].replace("/postgresql", "-missing/postgresql")
+    for name in ("first", "second"):
+        logs.put_subscription_filter(logGroupName=groups[3], filterName=name, filterPattern="",
+                                     destinationArn=destinations["lambda"])
+    variables = {"log_groups": [groups[0], missing, groups[1], groups[3]], "filter_name": "pgaudit-alerts",
+                 "pattern": PATTERN, "destination": destinations["lambda"]}
+
+    for check in (True, False):
+        run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables, check=check))  # noqa: B023
+        result = run.result("filters")
+        assert result.get("failed") is True and result["changed"] is False, result
+        assert writes == {}
+        assert result["msg"].startswith(
+            f"Subscription filter pgaudit-alerts refused for 2 of the 4 log groups ({missing}, {groups[3]}); "
+            "nothing was changed on any of them."), result["msg"]
+        assert result["log_groups_refused"] == [missing, groups[3]]
+        assert result["reasons"][0].startswith(f"Log group {missing} does not exist; create it first")
+        assert result["reasons"][1].startswith(f"Log group {groups[3]} already has 2 subscription filters")
+        # Refused by the module, not by AWS.
+        assert "error" not in result and "boto3_version" not in result
+    assert [sorted(filters_of(logs, group)) for group in groups] == [[], [], [], ["first", "second"]]
+
+    # A name CloudWatch Logs would refuse is found before any call; bad options before any call too.
+    bad_name = dict(variables, log_groups=[groups[0], "/aws/rds/cluster/no spaces/postgresql"])
+    run, writes, reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=bad_name))
+    result = run.result("filters")
+    assert result.get("failed") is True and (writes, reads) == ({}, 0), result
+    assert result["log_groups_refused"] == ["/aws/rds/cluster/no spaces/postgresql"]
+    bad_role = dict(variables, log_groups=groups[:2], destination=destinations["kinesis"])
+    run, writes, reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=bad_role))
+    result = run.result("filters")
+    assert result.get("failed") is True and (writes, reads) == ({}, 0), result
+    assert result["msg"].startswith(f"Invalid options for subscription filter pgaudit-alerts on {groups[0]}, "
+                                    f"{groups[1]}: role_arn is required for a kinesis destination"), result["msg"]
+
+
+BOTH_FORMS = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: both
+      dbaudit.postgresql.logs_subscription_filter:
+        log_group_name: "{{ group }}"
+        log_group_names: ["{{ group }}"]
+        filter_name: x
+        state: absent
+      ignore_errors: true
+    - name: neither
+      dbaudit.postgresql.logs_subscription_filter:
+        filter_name: x
+        state: absent
+      ignore_errors: true
+    - name: none
+      dbaudit.postgresql.logs_subscription_filter:
+        log_group_names: []
+        filter_name: x
+        filter_pattern: ""
+        destination_arn: "{{ lambda }}"
+"""
+
+
+def test_one_form_at_a_time_and_an_empty_list_changes_nothing(playbook, destinations):
+    run = playbook(BOTH_FORMS, extra_vars=destinations)
+    assert "mutually exclusive: log_group_name|log_group_names" in run.result("both")["msg"]
+    assert "one of the following is required: log_group_name, log_group_names" in run.result("neither")["msg"]
+    assert (run.result("none")["changed"], run.result("none")["log_groups"]) == (False, [])
+
+
+def test_throttled_calls_are_retried_until_every_group_has_the_filter(playbook, logs, destinations, more_groups,
+                                                                      emulator_config):
+    # CloudWatch Logs allows 5 DescribeSubscriptionFilters and 5 PutSubscriptionFilter a second per account and
+    # region; a list of groups meets that quota, and each call backs off and retries on its throttling error.
+    emulator_config({"throttle_rate": 0.6, "throttle_services": ["logs"], "seed": 13})
+    variables = {"log_groups": more_groups, "filter_name": "pgaudit-alerts", "pattern": PATTERN,
+                 "destination": destinations["lambda"]}
+    run = playbook(MANY, extra_vars=variables)
+    result = run.result("filters")
+    assert result["changed"] is True and not result.get("failed"), run.explain()
+    emulator_config({"throttle_rate": 0.0})
+    assert all(filters_of(logs, group)["pgaudit-alerts"]["filterPattern"] == PATTERN for group in more_groups)

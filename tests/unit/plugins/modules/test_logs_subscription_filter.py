@@ -102,3 +102,56 @@ def test_a_third_filter_is_refused_with_the_existing_names():
 @pytest.mark.parametrize("existing", [[], ["one"], ["one", "mine"], ["mine", "two"]])
 def test_a_first_second_or_existing_filter_is_not_refused(existing):
     assert lsf.third_filter_refusal(GROUP, "mine", existing) is None
+
+
+def _described(name, pattern='"AUDIT:" ",ROLE,"', destination=LAMBDA):
+    return {"filterName": name, "logGroupName": GROUP, "filterPattern": pattern, "destinationArn": destination,
+            "distribution": "ByLogStream", "creationTime": 1732512000000}
+
+
+def test_plan_puts_a_missing_or_different_filter_and_leaves_an_equal_one():
+    desired = lsf.desired_filter(GROUP, "alerts", '"AUDIT:" ",ROLE,"', LAMBDA, None, None)
+    fresh = lsf.plan_group(GROUP, [_described("das-archive")], "alerts", desired)
+    assert (fresh["changed"], fresh["before"], fresh["problem"], fresh["other_filters"]) == (
+        True, {}, None, ["das-archive"])
+    assert fresh["after"] == desired
+    same = lsf.plan_group(GROUP, [_described("alerts")], "alerts", desired)
+    assert (same["changed"], same["after"]) == (False, same["before"])
+    other = lsf.plan_group(GROUP, [_described("alerts", pattern='"AUDIT:"')], "alerts", desired)
+    assert other["changed"] and other["before"]["filter_pattern"] == '"AUDIT:"'
+    assert other["after"]["filter_pattern"] == '"AUDIT:" ",ROLE,"'
+
+
+def test_plan_names_what_a_group_cannot_take():
+    desired = lsf.desired_filter(GROUP, "third", "", LAMBDA, None, None)
+    missing = lsf.plan_group(GROUP, None, "third", desired)
+    assert missing["problem"].startswith(f"Log group {GROUP} does not exist") and not missing["changed"]
+    full = lsf.plan_group(GROUP, [_described("one"), _described("two")], "third", desired)
+    assert "already has 2 subscription filters (one, two)" in full["problem"] and not full["changed"]
+
+
+def test_plan_absent_deletes_only_an_existing_filter():
+    assert lsf.plan_group(GROUP, [_described("alerts")], "alerts", None)["changed"] is True
+    assert lsf.plan_group(GROUP, [_described("other")], "alerts", None)["changed"] is False
+    missing = lsf.plan_group(GROUP, None, "alerts", None)
+    assert (missing["changed"], missing["problem"], missing["after"]) == (False, None, {})
+
+
+def test_a_refused_list_names_every_group_and_says_nothing_changed():
+    refusal = lsf.group_list_refusal("alerts", ["/a", "/b", "/c"], ["/a", "/c"], ["first problem.", "second."])
+    assert refusal.message.startswith("Subscription filter alerts refused for 2 of the 3 log groups (/a, /c); "
+                                      "nothing was changed on any of them.")
+    assert refusal.reasons == ["first problem.", "second."]
+    assert refusal.details == {"log_groups_refused": ["/a", "/c"]}
+
+
+@pytest.mark.parametrize("name, bad", [
+    (GROUP, False), ("a#b.c_d-e", False), ("x" * 512, False),
+    ("", True), ("x" * 513, True), ("/aws/rds/cluster/prod db/postgresql", True), ("/a\n", True), (None, True),
+])
+def test_log_group_names_aws_refuses_are_found_before_any_call(name, bad):
+    assert (lsf.log_group_name_problem(name) is not None) is bad
+
+
+def test_names_given_twice_count_once_in_their_order():
+    assert lsf.unique(["/b", "/a", "/b"]) == ["/b", "/a"]
