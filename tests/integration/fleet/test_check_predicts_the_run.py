@@ -1,8 +1,8 @@
 """``enable_audit --check --diff`` from the states a first rollout starts in (default group, custom group, stream
 stopped, no log group, reboot policies that differ) changes nothing, fails nowhere, and predicts per host what the
 real run then does: the same tasks change, the same instances are rebooted (or left pending) in the same order.
-And from a server that does not load pgaudit yet, the check shows the extension the real run creates after its
-reboot instead of failing."""
+And from a server that does not load pgaudit yet, the check shows the extension and the audit settings the real run
+creates after its reboot instead of failing."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ PLAYBOOK = CHECKOUT / "playbooks" / "enable_audit.yml"
 REBOOT = "dbaudit.postgresql.pgaudit : Rolling reboot of the instances whose parameters are pending a reboot"
 WAITING = "dbaudit.postgresql.pgaudit : Report what waits for a reboot"
 EXTENSION = "dbaudit.postgresql.pgaudit : The pgaudit extension in every database, and the object auditing role"
+SETTINGS = "dbaudit.postgresql.pgaudit : Audit settings per application role or database, from its profile"
 
 
 def changed_tasks(run, host: str) -> list[str]:
@@ -103,7 +104,8 @@ def test_check_from_a_server_that_does_not_load_pgaudit_shows_the_extension(
     inventory = tmp_path / "inventory.yml"
     write_inventory(inventory, sandbox_env, {cluster: {
         "dbaudit_das_enabled": False, "dbaudit_login_port": unloaded_postgres["port"],
-        "dbaudit_login_password": unloaded_postgres["password"]}})
+        "dbaudit_login_password": unloaded_postgres["password"],
+        "dbaudit_role_policies": [{"database": "postgres", "profile": "strict"}]}})
 
     check = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, check=True, diff=True)
 
@@ -111,3 +113,7 @@ def test_check_from_a_server_that_does_not_load_pgaudit_shows_the_extension(
     extension = check.result(EXTENSION, cluster)
     assert extension["changed"] and 'CREATE EXTENSION "pgaudit"' in extension["queries"]
     assert any("not loaded yet" in warning for warning in extension.get("warnings", []))
+    # The settings are checked against the pgAudit the server has installed, and predicted with a warning.
+    settings = check.result(SETTINGS, cluster)
+    assert settings["changed"] and settings["targets"][0]["after"]["pgaudit.log"] == "role,ddl,write", settings
+    assert any("not in shared_preload_libraries" in warning for warning in settings.get("warnings", []))

@@ -1,6 +1,7 @@
 """The pgaudit role on a self-managed PostgreSQL target skips every RDS step: against the sandbox's
 real PostgreSQL it creates the extension and the role settings, with no cluster in the emulated
-account and nothing created there; a second run changes nothing."""
+account and nothing created there; a second run changes nothing. Its policies (a role in a database, a
+database, a role) are set by one pgaudit_settings call; a check run before changes nothing."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ PLAY = f"""
         dbaudit_login_port: "{{{{ lookup('ansible.builtin.env', 'PGPORT') | int }}}}"
         dbaudit_role_policies:
           - {{role: {ROLE}, profile: strict, database: {DATABASE}}}
+          - {{database: {DATABASE}, profile: baseline}}
+          - {{role: {ROLE}, profile: full}}
 """
+SETTINGS_TASK = "dbaudit.postgresql.pgaudit : Audit settings per application role or database, from its profile"
 
 
 def _connect(sandbox_env: dict, database: str):
@@ -51,6 +55,8 @@ def _prepare(sandbox_env: dict) -> None:
         # Start from a server without this test's audit settings, so the first run has work to do.
         cur.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} RESET ALL").format(
             sql.Identifier(ROLE), sql.Identifier(DATABASE)))
+        cur.execute(sql.SQL("ALTER DATABASE {} RESET ALL").format(sql.Identifier(DATABASE)))
+        cur.execute(sql.SQL("ALTER ROLE {} RESET ALL").format(sql.Identifier(ROLE)))
     conn.close()
     conn = _connect(sandbox_env, DATABASE)
     with conn.cursor() as cur:
@@ -66,9 +72,29 @@ def _parameter_groups(sandbox_env: dict) -> set[str]:
             rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]}
 
 
+def _audit_settings(sandbox_env: dict) -> dict[tuple[str, str], list[str]]:
+    """(role, database) to the pgaudit.* entries this test's policies store."""
+    conn = _connect(sandbox_env, DATABASE)
+    with conn.cursor() as cur:
+        cur.execute("SELECT coalesce(r.rolname, ''), coalesce(d.datname, ''), s.setconfig FROM pg_db_role_setting s "
+                    "LEFT JOIN pg_roles r ON r.oid = s.setrole LEFT JOIN pg_database d ON d.oid = s.setdatabase "
+                    "WHERE r.rolname = %s OR d.datname = %s", [ROLE, DATABASE])
+        found = {(role, database): sorted(e for e in config if e.startswith("pgaudit."))
+                 for role, database, config in cur.fetchall()}
+    conn.close()
+    return {target: entries for target, entries in found.items() if entries}
+
+
 def test_self_managed_target_runs_only_the_database_steps(sandbox_env):
     _prepare(sandbox_env)
     groups_before = _parameter_groups(sandbox_env)
+
+    check = run_playbook(PLAY, sandbox_env, check=True)
+    assert check.rc == 0, check.explain()
+    predicted = check.result(SETTINGS_TASK)
+    assert predicted["changed"] and len(predicted["targets"]) == 3 and "results" not in predicted
+    assert _audit_settings(sandbox_env) == {}  # the check run changed nothing
+
     first = run_playbook(PLAY, sandbox_env)
     assert first.rc == 0, first.explain()
     ran = [task["task"]["name"] for task in first.tasks()
@@ -89,6 +115,14 @@ def test_self_managed_target_runs_only_the_database_steps(sandbox_env):
         settings = cur.fetchone()[0].split("|")
     conn.close()
     assert "pgaudit.log=role,ddl,write" in settings, settings
+    # One module call set every policy, as the check run predicted.
+    applied = first.result(SETTINGS_TASK)
+    assert [(t["scope"], t["changed"]) for t in applied["targets"]] == [
+        ("role_in_database", True), ("database", True), ("role", True)]
+    assert applied["queries"] == predicted["queries"]
+    stored = _audit_settings(sandbox_env)
+    assert stored[(ROLE, DATABASE)][0] == "pgaudit.log=role,ddl,write"
+    assert "pgaudit.log=role,ddl" in stored[("", DATABASE)] and "pgaudit.log=all" in stored[(ROLE, "")], stored
 
     second = run_playbook(PLAY, sandbox_env)
     assert second.rc == 0, second.explain()
