@@ -364,8 +364,8 @@ def test_all_targets_change_in_one_transaction_after_one_lock_and_a_rerun_change
     assert settings.ensure_targets(session, targets) is True
     assert session.commits == 1 and "pg_advisory_xact_lock" in session.reads[1]
     assert [len(t["actions"]) for t in targets] == [0, 2, 2]  # DDL equals ddl; billing: set log, reset logg
-    assert [dict(t["after"]) for t in targets] == [{"log": "ddl"}, {"log": "write"},
-                                                  {"log": "role,ddl", "log_relation": "on"}]
+    assert [dict(t["after"]) for t in targets] == [
+        {"log": "ddl"}, {"log": "write"}, {"log": "role,ddl", "log_relation": "on"}]
     assert session.stored[(0, 10)] == ["pgaudit.log=ddl", "work_mem=64MB"]  # other settings are kept
 
     again = CatalogSession(session.roles, session.databases, session.stored)
