@@ -339,6 +339,44 @@ def test_mapping_module_updates_in_place_and_refuses_bad_ranges(das, sandbox_env
     run_playbook(MAPPING_TASK, sandbox_env, extra_vars=base)
 
 
+MAPPINGS = "dbaudit.postgresql.das_alerting : Event source mappings of the play's activity streams (one call for " \
+    "the play per set of mapping options)"
+
+
+def test_das_maps_the_plays_streams_in_one_call_keeping_each_hosts_options(das, sandbox_env, tmp_path):
+    # One module call maps every cluster's stream; a host whose mapping options differ (its own variables) gets a
+    # call of its own, so each mapping keeps its host's options, as when each host mapped its own stream.
+    import yaml
+
+    lam = boto(sandbox_env, "lambda")
+    first, second = das["clusters"]
+    inventory = yaml.safe_load(das["inventory"].read_text(encoding="utf-8"))
+    inventory["all"]["hosts"][second]["dbaudit_das_alerting_batch_size"] = 50
+    own = tmp_path / "inventory.yml"
+    own.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+
+    def batch_sizes():
+        by_stream = {m["EventSourceArn"].rsplit("/", 1)[-1]: m["BatchSize"]
+                     for m in lam.list_event_source_mappings(FunctionName=das["function"])["EventSourceMappings"]}
+        rds = boto(sandbox_env, "rds")
+        return {cluster: by_stream[rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0][
+            "ActivityStreamKinesisStreamName"]] for cluster in das["clusters"]}
+
+    run = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=own)
+    assert run.rc == 0, run.explain()
+    calls = run.result(MAPPINGS, first)["results"]
+    assert sorted((c["item"]["batch_size"], len(c["event_source_mappings"]), c["changed"]) for c in calls) == [
+        (50, 1, True), (100, 1, False)]
+    assert batch_sizes() == {first: 100, second: 50}
+
+    # The role's inventory again: one call for both streams, the second one's mapping put back.
+    run = run_playbook(role_playbook("das_alerting"), sandbox_env, inventory=das["inventory"])
+    assert run.rc == 0, run.explain()
+    calls = run.result(MAPPINGS, first)["results"]
+    assert [[e["action"] for e in c["event_source_mappings"]] for c in calls] == [["none", "update"]]
+    assert batch_sizes() == {first: 100, second: 100}
+
+
 def test_das_run_over_part_of_the_fleet_leaves_the_policy_as_it_is(das, sandbox_env):
     # A DBA's `--limit one-cluster` (or one AWX job slice) writes the same decrypt policy as a run over the whole
     # fleet: it names no cluster, so nothing of the others' can be dropped. dbaudit_das_alerting_prune_clusters is
