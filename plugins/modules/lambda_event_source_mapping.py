@@ -28,7 +28,7 @@ description:
     are read with one paginated list of the function's mappings; only those that differ are created, updated (or
     with O(state=absent) deleted).
   - A mapping that is being created or updated refuses another change for a while (C(ResourceInUseException),
-    C(ResourceConflictException)): the call is retried with a backoff. A mapping another run created between this
+    C(ResourceConflictException)), so the call is retried with a backoff. A mapping another run created between this
     call's read and its create is taken over and updated if it differs.
 author:
   - dbaudit.postgresql maintainers (@dbaudit)
