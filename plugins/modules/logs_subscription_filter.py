@@ -43,7 +43,7 @@ options:
       - Each log group must exist when O(state=present); a missing one refuses the call.
       - An empty list changes nothing.
       - The calls respect CloudWatch Logs' request rate quotas (5 per second per account and region for
-        C(DescribeSubscriptionFilters) and C(PutSubscriptionFilter)) by retrying throttled calls with backoff:
+        C(DescribeSubscriptionFilters) and C(PutSubscriptionFilter)) by retrying throttled calls with backoff;
         expect about a second for every five groups read and every five written.
     type: list
     elements: str
