@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import uuid
 
-from fleet_testing import rollout_tasks
+from fleet_testing import rollout_tasks, run_once_result
 from harness import CHECKOUT, run_playbook, wait_for
 
 from sandbox import aws_reads
@@ -24,6 +24,8 @@ UPSTREAM_WARNINGS = (
     "The returned key 'function', which returned a dictionary of dictionaries, is deprecated",
     "Deprecation warnings can be disabled by setting",
 )
+SUBSCRIBE = ("dbaudit.postgresql.pgaudit_alerting : "
+             "Subscription filter to the function, on the play's log groups at once")
 
 
 def _preload(rds, group):
@@ -32,6 +34,11 @@ def _preload(rds, group):
             if parameter["ParameterName"] == "shared_preload_libraries":
                 return parameter.get("ParameterValue", "").split(",")
     return []
+
+
+def _subscribed(run) -> list[list[dict]]:
+    """What pgaudit_alerting's one subscription task did, per module call: each log group's entry."""
+    return [item["log_groups"] for item in run_once_result(run, SUBSCRIBE)["results"] if not item.get("skipped")]
 
 
 def _ran(run, name: str, per_task: bool = False):
@@ -65,7 +72,10 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
                            "(one per fleet)", per_task=True)) == 1
     assert not _ran(first, "dbaudit.postgresql.pgaudit_alerting : Log group of this host's postgresql log, with a "
                            "retention when the pgaudit role has not made it")
-    assert _ran(first, "dbaudit.postgresql.pgaudit_alerting : Subscription filter to the function") == set(clusters)
+    # Every cluster's log group subscribed, by one module call for the play (not one per cluster).
+    log_groups = sorted(f"/aws/rds/cluster/{cluster}/postgresql" for cluster in clusters)
+    [subscribed] = _subscribed(first)
+    assert sorted(g["log_group_name"] for g in subscribed) == log_groups and all(g["changed"] for g in subscribed)
 
     for cluster in rds.describe_db_clusters()["DBClusters"]:
         if cluster["DBClusterIdentifier"] not in clusters:
@@ -173,10 +183,8 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
     assert third.rc == 0, third.explain()
     ran = rollout_tasks(third, ("dbaudit.postgresql.pgaudit_alerting", "dbaudit.postgresql.das_alerting"))
     assert ran and all(task.startswith("dbaudit.postgresql.pgaudit_alerting") for task in ran), ran
-    subscribed = {host for task in third.tasks()
-                  if task["task"]["name"] == "dbaudit.postgresql.pgaudit_alerting : Subscription filter to the function"
-                  for host, result in task["hosts"].items() if not result.get("skipped")}
-    assert subscribed == set(clusters), subscribed
+    [subscribed] = _subscribed(third)
+    assert sorted(g["log_group_name"] for g in subscribed) == log_groups, subscribed
     arn = lam.get_function(FunctionName="dbaudit-pgaudit-alert")["Configuration"]["FunctionArn"]
     assert lam.list_tags(Resource=arn)["Tags"]["dbaudit:inputs-sha256"] not in (None, recorded["dbaudit-pgaudit-alert"])
     fourth = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, extra_vars=changed_input)
