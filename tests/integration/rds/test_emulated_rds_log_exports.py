@@ -67,8 +67,8 @@ def describe_group(logs, group: str) -> dict | None:
 
 
 def cluster_exports(rds, cluster: str) -> list:
-    return rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0].get("EnabledCloudwatchLogsExports",
-                                                                                     [])
+    described = rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]
+    return described.get("EnabledCloudwatchLogsExports", [])
 
 
 def test_first_run_makes_the_group_with_the_retention_then_exports(playbook, rds, logs, make_cluster, writes_during):
@@ -87,8 +87,8 @@ def test_first_run_makes_the_group_with_the_retention_then_exports(playbook, rds
     assert checked["existed"] is False and checked["enabled_log_types"] == ["postgresql"]
     assert checked["diff"] == {
         "before": {"enabled_log_types": [], "log_groups": {group: {"exists": False, "retention_in_days": None}}},
-        "after": {"enabled_log_types": ["postgresql"], "log_groups": {group: {"exists": True,
-                                                                             "retention_in_days": 2557}}}}
+        "after": {"enabled_log_types": ["postgresql"],
+                  "log_groups": {group: {"exists": True, "retention_in_days": 2557}}}}
 
     # The run: the group with seven years, then the export; one call each.
     run, writes = writes_during(lambda: playbook(EXPORT, extra_vars=variables))
@@ -149,8 +149,8 @@ def test_other_refusals_write_nothing(playbook, rds, logs, make_cluster, unique_
     assert cluster_exports(rds, cluster) == []
 
 
-def test_an_existing_group_of_an_instance_gets_our_retention_and_keeps_its_events(playbook, rds, logs,
-                                                                                   postgres_instance, writes_during):
+def test_an_existing_group_of_an_instance_gets_our_retention_and_keeps_its_events(
+        playbook, rds, logs, postgres_instance, writes_during):
     instance = postgres_instance
     group = f"/aws/rds/instance/{instance}/postgresql"
     logs.create_log_group(logGroupName=group)
