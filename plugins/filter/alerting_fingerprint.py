@@ -14,6 +14,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import alerting_apply
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import code_digest
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import fingerprint
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import same_inputs
 
 
 def _texts(name, texts):
@@ -43,10 +44,25 @@ def alerting_fingerprint(values, texts=None, code=None):
     return fingerprint(dict(values), _texts("alerting_fingerprint", texts) if texts is not None else [])
 
 
-def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, full_run=False):
+def alerting_representatives(hosts, hostvars, alerting, option_names):
+    """Per alerting role, the host whose fingerprint stands for each host with that alerting on (``representatives``),
+    and the roles each host is fingerprinted for (``fingerprinted``): one host per set of hosts whose own values of
+    the role's options are the same."""
+    if isinstance(hosts, (str, bytes)) or not isinstance(alerting, dict) or not isinstance(option_names, dict):
+        raise AnsibleFilterError("alerting_representatives takes the hosts, hostvars, the fleet's alerting "
+                                 "(fleet_alerting) and each alerting role's option names")
+    missing = [role for role in ("pgaudit_alerting", "das_alerting") if not isinstance(option_names.get(role), list)]
+    if missing:
+        raise AnsibleFilterError("alerting_representatives: no option names for %s" % ", ".join(missing))
+    return same_inputs(list(hosts), hostvars, alerting, option_names)
+
+
+def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, full_run=False, representatives=None):
     """Which of ``hosts`` each alerting role is applied to (``hosts``: pgaudit_alerting and das_alerting lists) and
     why (``reasons``), from the fleet entries' policies, the fleet's alerting names, the recorded fingerprints
-    (rds_fleet_audit_info's alerting_functions) and each host's own (the alerting roles' tasks_from fingerprint)."""
+    (rds_fleet_audit_info's alerting_functions) and each host's own (the alerting roles' tasks_from fingerprint, on
+    the host itself or, with ``representatives`` (alerting_representatives'), on the host that stands for it)."""
+    representatives = representatives or {}
     policies = dict((e["host"], e.get("policy") or {}) for e in entries or [])
     enabled, functions, fingerprints = {}, {}, {}
     for host in hosts:
@@ -56,9 +72,9 @@ def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, ful
                          "das_alerting": bool(policy.get("das_alerting") and policy.get("das_enabled"))}
         functions[host] = {"pgaudit_alerting": names.get("pgaudit_alerting_function"),
                            "das_alerting": "%s-decrypt" % names.get("das_alerting_name")}
-        own = hostvars[host]
-        fingerprints[host] = {"pgaudit_alerting": own.get("dbaudit_pgaudit_alerting_fingerprint"),
-                              "das_alerting": own.get("dbaudit_das_alerting_fingerprint")}
+        fingerprints[host] = dict(
+            (role, hostvars[(representatives.get(role) or {}).get(host, host)].get("dbaudit_%s_fingerprint" % role))
+            for role in ("pgaudit_alerting", "das_alerting"))
     return alerting_apply(list(hosts), enabled, functions, fingerprints, dict(recorded or {}), list(rolled_out or []),
                           bool(full_run))
 
@@ -66,4 +82,4 @@ def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, ful
 class FilterModule(object):
     def filters(self):
         return {"alerting_code_digest": alerting_code_digest, "alerting_fingerprint": alerting_fingerprint,
-                "alerting_hosts": alerting_hosts}
+                "alerting_hosts": alerting_hosts, "alerting_representatives": alerting_representatives}

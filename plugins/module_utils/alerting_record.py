@@ -21,6 +21,7 @@ import json
 from typing import Any
 from typing import Dict
 from typing import List
+from typing import Mapping
 from typing import Optional
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -102,3 +103,28 @@ def alerting_apply(hosts: List[str], enabled: Dict[str, Dict[str, bool]], functi
                     "%s: function %s was made from other inputs (recorded %s, this host's %s)"
                     % (alerting, function, (record.get("fingerprint") or "none")[:12], (own or "none")[:12]))
     return {"hosts": apply, "reasons": reasons}
+
+
+def same_inputs(hosts: List[str], hostvars: Mapping, alerting: Mapping,
+                option_names: Dict[str, List[str]]) -> Dict[str, Any]:
+    """Which host's fingerprint stands for which, per alerting role: of the hosts with that alerting on, each set of
+    hosts that give the role's options the same own values (what the inventory and facts set; hostvars hold no role
+    default) has one fingerprint, that of its first host. A role default templates only other options, environment
+    lookups or the per-host options (tests/unit/plugins/module_utils/test_alerting_record.py checks it), so hosts that
+    set the same options to the same values get the same values everywhere. ``representatives``: role to host to the
+    host fingerprinted for it; ``fingerprinted``: host to the roles it is fingerprinted for."""
+    representatives = dict((role, {}) for role in ALERTING)  # type: Dict[str, Dict[str, str]]
+    fingerprinted = {}  # type: Dict[str, List[str]]
+    for role in ALERTING:
+        names = [name for name in option_names[role] if name not in PER_HOST_OPTIONS]
+        first = {}  # type: Dict[str, str]
+        for host in hosts:
+            if not (alerting.get(host) or {}).get(role):
+                continue
+            own = hostvars[host]
+            key = json.dumps([[name, own[name]] for name in names if name in own], sort_keys=True, default=str)
+            if key not in first:
+                first[key] = host
+                fingerprinted.setdefault(host, []).append(role)
+            representatives[role][host] = first[key]
+    return {"representatives": representatives, "fingerprinted": fingerprinted}

@@ -119,3 +119,62 @@ def test_the_filter_reads_policies_names_and_each_hosts_fingerprint():
 def test_the_filter_refuses_what_is_not_a_dict():
     with pytest.raises(Exception, match="alerting_fingerprint takes a dict"):
         filters.alerting_fingerprint(["not", "a", "dict"])
+
+
+def test_hosts_that_set_the_same_options_alike_share_one_fingerprinted_host():
+    options = {"pgaudit_alerting": ["dbaudit_cluster_id", "dbaudit_pgaudit_alerting_name", "dbaudit_aws_region"],
+               "das_alerting": ["dbaudit_cluster_id", "dbaudit_das_alerting_name"]}
+    hostvars = {"a": {"dbaudit_cluster_id": "a", "dbaudit_aws_region": "eu-west-1", "unrelated": 1},
+                "b": {"dbaudit_cluster_id": "b", "dbaudit_aws_region": "eu-west-1", "unrelated": 2},
+                "c": {"dbaudit_cluster_id": "c", "dbaudit_aws_region": "eu-west-1",
+                      "dbaudit_pgaudit_alerting_name": "other"},
+                "d": {"dbaudit_cluster_id": "d"},
+                "e": {}}
+    alerting = {"a": {"pgaudit_alerting": True, "das_alerting": True}, "b": {"pgaudit_alerting": True},
+                "c": {"pgaudit_alerting": True, "das_alerting": True}, "d": {"pgaudit_alerting": True},
+                "e": {"das_alerting": False}}
+    result = filters.alerting_representatives(list(hostvars), hostvars, alerting, options)
+    # b sets what a sets (cluster ids are per host), c names another pipeline, d leaves the region unset.
+    assert result["representatives"] == {"pgaudit_alerting": {"a": "a", "b": "a", "c": "c", "d": "d"},
+                                         "das_alerting": {"a": "a", "c": "a"}}
+    assert result["fingerprinted"] == {"a": ["pgaudit_alerting", "das_alerting"], "c": ["pgaudit_alerting"],
+                                       "d": ["pgaudit_alerting"]}
+    with pytest.raises(Exception, match="no option names for das_alerting"):
+        filters.alerting_representatives(["a"], hostvars, alerting, {"pgaudit_alerting": []})
+
+    # alerting_hosts reads each host's fingerprint on the host that stands for it.
+    entries = [{"host": h, "policy": {"pgaudit_alerting": True, "das_alerting": True, "das_enabled": True}}
+               for h in "abcd"]
+    names = dict((h, {"pgaudit_alerting_function": "p-alert", "das_alerting_name": "d"}) for h in "abcd")
+    facts = dict(hostvars, a=dict(hostvars["a"], dbaudit_pgaudit_alerting_fingerprint="fp1",
+                                  dbaudit_das_alerting_fingerprint="fp1"),
+                 c=dict(hostvars["c"], dbaudit_pgaudit_alerting_fingerprint="fp2"),
+                 d=dict(hostvars["d"], dbaudit_pgaudit_alerting_fingerprint="fp1"))
+    recorded = {"p-alert": {"exists": True, "fingerprint": "fp1"}, "d-decrypt": {"exists": True, "fingerprint": "fp1"}}
+    applied = filters.alerting_hosts(list("abcd"), facts, entries, names, recorded, [],
+                                     representatives=result["representatives"])
+    # b is a's (converged); c's pipeline inputs differ; d has no das_alerting fingerprint of its own: not its set's.
+    assert applied["hosts"] == {"pgaudit_alerting": ["c"], "das_alerting": ["b", "d"]}
+
+
+@pytest.mark.parametrize("role", ["pgaudit_alerting", "das_alerting"])
+def test_a_role_default_templates_only_options_environment_lookups_or_the_host_name(role):
+    """same_inputs takes hosts that set the same options alike for hosts with the same values: it holds while no
+    default of the role (or of alerting_common, its dependency) templates a variable that is not one of its options,
+    but for the per-host options (their values are left out of the fingerprint)."""
+    import re
+
+    import yaml
+
+    options = set(yaml.safe_load((CHECKOUT / "roles" / role / "meta/argument_specs.yml").read_text())
+                  ["argument_specs"]["main"]["options"])
+    defaults = dict(yaml.safe_load((CHECKOUT / "roles/alerting_common/defaults/main.yml").read_text()),
+                    **yaml.safe_load((CHECKOUT / "roles" / role / "defaults/main.yml").read_text()))
+    allowed = options | {"lookup"}
+    for name, value in defaults.items():
+        for expression in re.findall(r"{{(.*?)}}", yaml.safe_dump(value)):
+            expression = re.sub(r"'[^']*'|\"[^\"]*\"", "", expression)  # string literals name no variable
+            used = set(re.findall(r"(?<![.\w])([A-Za-z_]\w*)", expression)) - {"or", "and", "not", "if", "else"}
+            if name in alerting_record.PER_HOST_OPTIONS:
+                used -= {"inventory_hostname"}
+            assert used <= allowed, f"{name}'s default templates {sorted(used - allowed)}"
