@@ -384,10 +384,10 @@ def test_one_filter_on_many_groups_in_one_call(playbook, logs, destinations, mor
                                  destinationArn=destinations["lambda"])
     logs.put_subscription_filter(logGroupName=groups[3], filterName="das-archive", filterPattern="",
                                  destinationArn=destinations["lambda"])
-    run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables, check=True))
+    run, writes, _reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables, check=True))
     assert [g["log_group_name"] for g in run.result("filters")["log_groups"] if g["changed"]] == [groups[2]]
     assert writes == {}
-    run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables))
+    run, writes, _reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables))
     result = run.result("filters")
     assert [g["log_group_name"] for g in result["log_groups"] if g["changed"]] == [groups[2]], run.explain()
     assert writes == {"logs:PutSubscriptionFilter": 1}
@@ -398,10 +398,10 @@ def test_one_filter_on_many_groups_in_one_call(playbook, logs, destinations, mor
 
     # state=absent on the list: deleted where it is, then nothing to do.
     absent = {"log_groups": groups, "filter_name": "pgaudit-alerts", "state": "absent"}
-    run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=absent))
+    run, writes, _reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=absent))
     assert run.result("filters")["changed"] is True, run.explain()
     assert writes == {"logs:DeleteSubscriptionFilter": len(groups)}
-    run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=absent))
+    run, writes, _reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=absent))
     assert (run.result("filters")["changed"], writes) == (False, {})
     assert [sorted(filters_of(logs, group)) for group in groups] == [[], [], [], ["das-archive"]]
 
@@ -417,7 +417,7 @@ def test_a_group_that_cannot_take_the_filter_refuses_the_whole_list(playbook, lo
                  "pattern": PATTERN, "destination": destinations["lambda"]}
 
     for check in (True, False):
-        run, writes, _ = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables, check=check))  # noqa: B023
+        run, writes, _reads = _counted(endpoint, lambda: playbook(MANY, extra_vars=variables, check=check))  # noqa: B023
         result = run.result("filters")
         assert result.get("failed") is True and result["changed"] is False, result
         assert writes == {}
