@@ -450,14 +450,14 @@ def mapped_function(sandbox_env, unique_name):
         kinesis.delete_stream(StreamName=f"{name}-s{n}")
 
 
-def counted(emulator_config, run):
-    """Runs ``run()``; (its result, the emulator's writes, its reads) meanwhile, per operation."""
+def counted(emulator_config, sandbox_env, variables, **kwargs):
+    """Runs MAPPINGS_TASK; (its run, the emulator's writes, its reads) meanwhile, per operation."""
     from sandbox.emulator.call_counter import is_read
 
     emulator_config({"reset_stats": True})
-    result = run()
+    run = run_playbook(MAPPINGS_TASK, sandbox_env, extra_vars=variables, **kwargs)
     operations = emulator_config({})["stats"]["operations"]
-    return (result, {op: n for op, n in operations.items() if not is_read(op)},
+    return (run, {op: n for op, n in operations.items() if not is_read(op)},
             {op: n for op, n in operations.items() if is_read(op)})
 
 
@@ -471,8 +471,7 @@ def test_mapping_module_maps_several_streams_in_one_call(mapped_function, sandbo
     function, streams = mapped_function["function"], mapped_function["streams"]
     variables = {"function": function, "streams": streams + [streams[0]]}  # a duplicate counts once
 
-    checked, writes, reads = counted(emulator_config, lambda: run_playbook(
-        MAPPINGS_TASK, sandbox_env, extra_vars=variables, check=True, diff=True))
+    checked, writes, reads = counted(emulator_config, sandbox_env, variables, check=True, diff=True)
     result = checked.result("Mappings")
     assert checked.rc == 0 and result["changed"], checked.explain()
     assert [(e["event_source_arn"], e["action"], e["changed"]) for e in result["event_source_mappings"]] == [
@@ -483,8 +482,7 @@ def test_mapping_module_maps_several_streams_in_one_call(mapped_function, sandbo
     # One paginated list of the function's mappings for every source; each stream to map looked up once.
     assert (reads.get(LIST), reads.get("kinesis:DescribeStreamSummary")) == (1, 3), reads
 
-    first, writes, reads = counted(emulator_config, lambda: run_playbook(MAPPINGS_TASK, sandbox_env,
-                                                                          extra_vars=variables))
+    first, writes, reads = counted(emulator_config, sandbox_env, variables)
     result = first.result("Mappings")
     assert first.rc == 0 and result["changed"], first.explain()
     assert "diff" not in result  # only in diff mode
@@ -498,8 +496,7 @@ def test_mapping_module_maps_several_streams_in_one_call(mapped_function, sandbo
     assert {e["event_source_arn"]: e["event_source_mapping"]["uuid"] for e in result["event_source_mappings"]} == {
         arn: mapping["UUID"] for arn, mapping in made.items()}
 
-    again, writes, reads = counted(emulator_config, lambda: run_playbook(MAPPINGS_TASK, sandbox_env,
-                                                                          extra_vars=variables))
+    again, writes, reads = counted(emulator_config, sandbox_env, variables)
     result = again.result("Mappings")
     assert again.rc == 0 and not result["changed"], again.explain()
     assert {e["action"] for e in result["event_source_mappings"]} == {"none"}
@@ -507,15 +504,13 @@ def test_mapping_module_maps_several_streams_in_one_call(mapped_function, sandbo
 
     # One mapping differs: only that one is updated, in check mode nothing is.
     lam.update_event_source_mapping(UUID=made[streams[1]]["UUID"], BatchSize=7)
-    checked, writes, _ = counted(emulator_config, lambda: run_playbook(MAPPINGS_TASK, sandbox_env,
-                                                                        extra_vars=variables, check=True))
+    checked, writes, unused_reads = counted(emulator_config, sandbox_env, variables, check=True)
     assert [e["action"] for e in checked.result("Mappings")["event_source_mappings"]] == ["none", "update", "none"]
     assert writes == {} and lam.get_event_source_mapping(UUID=made[streams[1]]["UUID"])["BatchSize"] == 7
-    fixed, writes, _ = counted(emulator_config, lambda: run_playbook(MAPPINGS_TASK, sandbox_env,
-                                                                      extra_vars=variables))
+    fixed, writes, unused_reads = counted(emulator_config, sandbox_env, variables)
     entries = fixed.result("Mappings")["event_source_mappings"]
-    assert [(e["action"], e["changed_settings"]) for e in entries] == [("none", []), ("update", ["batch_size"]),
-                                                                        ("none", [])]
+    assert [(e["action"], e["changed_settings"]) for e in entries] == [
+        ("none", []), ("update", ["batch_size"]), ("none", [])]
     assert writes == {UPDATE: 1} and lam.get_event_source_mapping(UUID=made[streams[1]]["UUID"])["BatchSize"] == 100
 
 
@@ -535,8 +530,7 @@ def test_mapping_module_list_with_one_bad_source_refuses_with_no_write(mapped_fu
     else:
         variables["batch_size"] = 20000
     for check in (True, False):
-        refused, writes, _ = counted(emulator_config, lambda check=check: run_playbook(
-            MAPPINGS_TASK, sandbox_env, extra_vars=variables, check=check))
+        refused, writes, unused_reads = counted(emulator_config, sandbox_env, variables, check=check)
         result = refused.result("Mappings")
         assert result["failed"] and not result["changed"], refused.explain()
         assert writes == {}, writes

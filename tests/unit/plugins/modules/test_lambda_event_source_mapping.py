@@ -48,7 +48,7 @@ def test_planned_create_update_none_and_delete():
     assert (entry["action"], entry["changed"], before) == ("create", True, {})
     assert entry["event_source_mapping"]["starting_position"] == "TRIM_HORIZON"
 
-    entry, _ = esm.planned(STREAM, described(), wanted, PARAMS)
+    entry = esm.planned(STREAM, described(), wanted, PARAMS)[0]
     assert (entry["action"], entry["changed"], entry["changed_settings"]) == ("none", False, [])
 
     entry, before = esm.planned(STREAM, described(BatchSize=7, State="Disabled"), wanted, PARAMS)
