@@ -515,8 +515,8 @@ def test_mapping_module_maps_several_streams_in_one_call(mapped_function, sandbo
 
 
 @pytest.mark.parametrize("bad", ["missing", "not_kinesis", "batch_size"])
-def test_mapping_module_list_with_one_bad_source_refuses_with_no_write(mapped_function, sandbox_env, emulator_config,
-                                                                        bad):
+def test_mapping_module_list_with_one_bad_source_refuses_with_no_write(
+        mapped_function, sandbox_env, emulator_config, bad):
     lam = boto(sandbox_env, "lambda")
     function, streams = mapped_function["function"], mapped_function["streams"]
     # The first stream is mapped already and differs, the others are new: none of them may be touched.
