@@ -64,6 +64,18 @@ def pgaudit_policies(variables):
         raise AnsibleFilterError("pgaudit_policies: the variables lack %s" % missing)
 
 
+def pgaudit_settings_targets(role_policies, profiles):
+    """The targets of one pgaudit_settings call for a host's dbaudit_role_policies and dbaudit_audit_profiles."""
+    name = "pgaudit_settings_targets"
+    _mapping(name, "the audit profiles", profiles)
+    if isinstance(role_policies, (str, bytes, Mapping)):
+        raise AnsibleFilterError("%s takes the list of role policies, got %r" % (name, role_policies))
+    try:
+        return fleet_inputs.settings_targets(role_policies or [], profiles)
+    except KeyError as missing:
+        raise AnsibleFilterError("%s: no defined %s" % (name, missing.args[0]))
+
+
 def das_policies(variables, hostvars):
     """Host to the activity_stream role's policy, from role_variables over its defaults."""
     _mapping("das_policies", "the hosts' activity_stream variables", variables)
@@ -180,6 +192,7 @@ class FilterModule(object):
             "target_kinds": target_kinds,
             "role_variables": role_variables,
             "pgaudit_policies": pgaudit_policies,
+            "pgaudit_settings_targets": pgaudit_settings_targets,
             "das_policies": das_policies,
             "database_servers": database_servers,
             "run_inputs": run_inputs,

@@ -125,6 +125,20 @@ def resolved_role_policies(role_policies: Iterable[Any], profiles: Mapping) -> L
     return resolved
 
 
+def settings_targets(role_policies: Iterable[Any], profiles: Mapping) -> List[Dict[str, Any]]:
+    """The targets of one pgaudit_settings call for a host's role policies: each policy's role and/or database with
+    the settings of its profile. A policy whose profile is not defined raises KeyError naming it (the roles refuse
+    such inputs before they get here)."""
+    targets = []
+    for policy in resolved_role_policies(role_policies, profiles):
+        if not isinstance(policy, Mapping) or policy["settings"] is None:
+            raise KeyError("profile of role policy %r" % (policy,))
+        target = dict((key, policy[key]) for key in ("role", "database") if policy.get(key) is not None)
+        target["settings"] = policy["settings"]
+        targets.append(target)
+    return targets
+
+
 def pgaudit_policy(variables: Mapping) -> Dict[str, Any]:
     """What the pgaudit role applies to a host, from its resolved variables (role_variables)."""
     return {

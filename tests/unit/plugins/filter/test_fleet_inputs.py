@@ -289,3 +289,17 @@ def test_fleet_regions_by_host_region_then_the_environment_leaving_out_self_mana
         filters.fleet_regions(["east"], hostvars, {})
     with pytest.raises(AnsibleFilterError, match="environment_region is a region name"):
         filters.fleet_regions(["east"], hostvars, kinds, ["us-east-1"])
+
+
+def test_pgaudit_settings_targets_give_each_policy_its_profile_settings():
+    profiles = {"baseline": {"log": ["role", "ddl"]}, "strict": {"log": "all"}}
+    policies = [{"role": "app", "profile": "baseline"}, {"database": "billing", "profile": "strict"},
+                {"role": "etl", "database": "billing", "profile": "baseline"}]
+    assert filters.pgaudit_settings_targets(policies, profiles) == [
+        {"role": "app", "settings": {"log": ["role", "ddl"]}}, {"database": "billing", "settings": {"log": "all"}},
+        {"role": "etl", "database": "billing", "settings": {"log": ["role", "ddl"]}}]
+    assert filters.pgaudit_settings_targets([], profiles) == []
+    with pytest.raises(AnsibleFilterError, match="no defined profile"):
+        filters.pgaudit_settings_targets([{"role": "app", "profile": "basline"}], profiles)
+    with pytest.raises(AnsibleFilterError, match="takes the list of role policies"):
+        filters.pgaudit_settings_targets({"role": "app"}, profiles)
