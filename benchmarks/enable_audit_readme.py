@@ -39,7 +39,10 @@ def render(results: dict) -> str:
         "ran), module processes (task results whose action runs a module; controller-side actions such as "
         "`set_fact` and `debug` are not counted) and task-host runs, and AWS reads and writes per cluster as the "
         "emulator counted them; the same for concurrent `--limit` slices of one inventory, as AWX job slicing runs "
-        "them (wall time of the slowest slice, CPU of all). This section is written by its `--write-readme`. "
+        "them (wall time of the slowest slice, CPU of all). The sandbox pipeline, AWS's side of the fleet (activity "
+        "stream records and heartbeats, the functions run on them), shares this machine's cores but not a "
+        "controller's, so it is paused while each measured run goes on. This section is written by its "
+        "`--write-readme`. "
         f"Measured {results['date']} on {results['machine']} ({results['cores']} cores), forks {results['forks']}, "
         f"emulated reboots {delays['reboot']:g} s and activity stream starts {delays['stream']:g} s, "
         f"`{results['options']}`:")
