@@ -14,6 +14,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import alerting_apply
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import code_digest
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import fingerprint
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import option_conflicts
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import PER_HOST_OPTIONS
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import same_inputs
 
 
@@ -57,12 +59,16 @@ def alerting_representatives(hosts, hostvars, alerting, option_names):
     return same_inputs(list(hosts), hostvars, alerting, option_names)
 
 
-def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, full_run=False, representatives=None):
+def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, full_run=False, representatives=None,
+                   option_names=None):
     """Which of ``hosts`` each alerting role is applied to (``hosts``: pgaudit_alerting and das_alerting lists) and
     why (``reasons``), from the fleet entries' policies, the fleet's alerting names, the recorded fingerprints
     (rds_fleet_audit_info's alerting_functions) and each host's own (the alerting roles' tasks_from fingerprint, on
-    the host itself or, with ``representatives`` (alerting_representatives'), on the host that stands for it)."""
+    the host itself or, with ``representatives`` (alerting_representatives'), on the host that stands for it).
+    ``conflicts``: the pipelines whose hosts' fingerprints differ, naming the options (of ``option_names``, each
+    role's) that the hosts set differently."""
     representatives = representatives or {}
+    option_names = option_names or {}
     policies = dict((e["host"], e.get("policy") or {}) for e in entries or [])
     enabled, functions, fingerprints = {}, {}, {}
     for host in hosts:
@@ -75,8 +81,16 @@ def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, ful
         fingerprints[host] = dict(
             (role, hostvars[(representatives.get(role) or {}).get(host, host)].get("dbaudit_%s_fingerprint" % role))
             for role in ("pgaudit_alerting", "das_alerting"))
-    return alerting_apply(list(hosts), enabled, functions, fingerprints, dict(recorded or {}), list(rolled_out or []),
-                          bool(full_run))
+
+    def own_values(host, role):
+        own = hostvars[host]
+        return dict((name, own[name]) for name in option_names.get(role) or []
+                    if name not in PER_HOST_OPTIONS and name in own)
+
+    result = alerting_apply(list(hosts), enabled, functions, fingerprints, dict(recorded or {}),
+                            list(rolled_out or []), bool(full_run))
+    result["conflicts"] = option_conflicts(list(hosts), enabled, functions, fingerprints, own_values)
+    return result
 
 
 class FilterModule(object):

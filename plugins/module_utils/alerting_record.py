@@ -31,8 +31,10 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.aws_errors impo
 # The tag key on the function. Its value is the hex sha256 of the inputs (64 characters, within Lambda's 256).
 FINGERPRINT_TAG = "dbaudit:inputs-sha256"
 # Role options left out of the fingerprint: the per-host ones (they name the host's own cluster or log group, not the
-# pipeline), and the deprecated ones that have no effect (setting them changes nothing, so nothing is applied again).
-PER_HOST_OPTIONS = ("dbaudit_cluster_id", "dbaudit_pgaudit_alerting_target", "dbaudit_das_alerting_prune_clusters")
+# pipeline), and the deprecated ones that have no effect (setting them changes nothing, so nothing is applied again;
+# the activity stream key options are set per host where clusters use different keys).
+PER_HOST_OPTIONS = ("dbaudit_cluster_id", "dbaudit_pgaudit_alerting_target", "dbaudit_das_alerting_prune_clusters",
+                    "dbaudit_das_kms_key_id", "dbaudit_das_key_alias")
 
 
 def code_digest(texts: Optional[List[str]] = None) -> str:
@@ -103,6 +105,37 @@ def alerting_apply(hosts: List[str], enabled: Dict[str, Dict[str, bool]], functi
                     "%s: function %s was made from other inputs (recorded %s, this host's %s)"
                     % (alerting, function, (record.get("fingerprint") or "none")[:12], (own or "none")[:12]))
     return {"hosts": apply, "reasons": reasons}
+
+
+def option_conflicts(hosts: List[str], enabled: Dict[str, Dict[str, bool]], functions: Dict[str, Dict[str, str]],
+                     fingerprints: Dict[str, Dict[str, Optional[str]]], own_values: Any) -> List[str]:
+    """The pipelines whose hosts give the alerting role's options different values, one sentence each. One function
+    is made from one set of values (the first host of a play applies them), so such a pipeline would be applied
+    again on every run, each time from another host's values. ``own_values(host, role)``: the options that host sets
+    itself (the inventory's, for naming the ones that differ); hosts without a fingerprint are not compared."""
+    conflicts = []
+    for alerting in ALERTING:
+        by_function = {}  # type: Dict[str, Dict[str, List[str]]]
+        for host in hosts:
+            own = (fingerprints.get(host) or {}).get(alerting)
+            if (enabled.get(host) or {}).get(alerting) and own is not None:
+                function = (functions.get(host) or {}).get(alerting)
+                by_function.setdefault(function, {}).setdefault(own, []).append(host)
+        for function, sets in sorted(by_function.items()):
+            if len(sets) < 2:
+                continue
+            groups = sorted(sets.values())
+            values = [own_values(group[0], alerting) for group in groups]
+            names = sorted(set(name for one in values for name in one
+                               if any(other.get(name, one.get(name)) != one.get(name) or name not in other
+                                      for other in values)))
+            conflicts.append(
+                "%s: the hosts of function %s give the role's options different values (%s), so each run would "
+                "apply it again from another host's; give them the same values, or another pipeline name: %s"
+                % (alerting, function, ", ".join(names) or "defaults templated differently",
+                   " / ".join(", ".join(group[:3]) + (" and %d more" % (len(group) - 3) if len(group) > 3 else "")
+                              for group in groups)))
+    return conflicts
 
 
 def same_inputs(hosts: List[str], hostvars: Mapping, alerting: Mapping,

@@ -117,3 +117,40 @@ def test_check_from_a_server_that_does_not_load_pgaudit_shows_the_extension(
     settings = check.result(SETTINGS, cluster)
     assert settings["changed"] and settings["targets"][0]["after"]["pgaudit.log"] == "role,ddl,write", settings
     assert any("not in shared_preload_libraries" in warning for warning in settings.get("warnings", []))
+
+
+def test_check_with_both_alerting_pipelines_from_a_first_rollout(sandbox_env, aws_client, emulator_config, tmp_path,
+                                                                 unique_name):
+    # A fresh cluster (default group, stream stopped, no log group) and fresh pipelines: the check run starts no
+    # stream and makes no log group, and must not fail on their absence. It writes nothing, shows each pipeline's
+    # function to be created, and says the stream's mapping is left to the real run, which attaches both.
+    rds = aws_client("rds")
+    cluster = unique_name("cvr-alert-")
+    make_cluster(rds, cluster)
+    inventory = tmp_path / "inventory.yml"
+    write_inventory(inventory, sandbox_env, {cluster: {}})
+    names = {"dbaudit_das_alerting_enabled": True, "dbaudit_das_alerting_name": f"{cluster}-das",
+             "dbaudit_pgaudit_alerting_enabled": True, "dbaudit_pgaudit_alerting_name": f"{cluster}-pga"}
+
+    emulator_config({"reset_stats": True})
+    check = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, check=True, diff=True, extra_vars=names)
+    stats = emulator_config({})["stats"]
+    assert check.rc == 0, check.explain()
+    assert stats["writes"] == 0, stats["operations"]
+    for function in (f"{cluster}-das-decrypt", f"{cluster}-pga-alert"):
+        [predicted] = [result for task in check.tasks()
+                       if task["task"]["name"] == f"dbaudit.postgresql.alerting_common : Lambda function {function}"
+                       for result in task["hosts"].values()]
+        assert predicted.get("changed"), (function, predicted)
+    assert "not started yet (a check run starts none)" in check.result(
+        "dbaudit.postgresql.das_alerting : Activity stream pending its maintenance window, or not started yet in a "
+        "check run", cluster)["msg"]
+
+    real = run_playbook(PLAYBOOK, sandbox_env, inventory=inventory, extra_vars=names)
+    assert real.rc == 0, real.explain()
+    stream = rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]["ActivityStreamKinesisStreamName"]
+    mappings = aws_client("lambda").list_event_source_mappings(FunctionName=f"{cluster}-das-decrypt")
+    assert [m["EventSourceArn"].rsplit("/", 1)[1] for m in mappings["EventSourceMappings"]] == [stream]
+    [subscription] = aws_client("logs").describe_subscription_filters(
+        logGroupName=f"/aws/rds/cluster/{cluster}/postgresql")["subscriptionFilters"]
+    assert subscription["destinationArn"].endswith(f":function:{cluster}-pga-alert")

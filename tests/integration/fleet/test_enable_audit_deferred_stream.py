@@ -11,7 +11,8 @@ from sandbox.emulator_control import run_maintenance_window
 
 ENABLE = CHECKOUT / "playbooks" / "enable_audit.yml"
 STREAM = "dbaudit.postgresql.activity_stream : Activity stream"
-PENDING = "dbaudit.postgresql.das_alerting : Activity stream pending its maintenance window"
+PENDING = ("dbaudit.postgresql.das_alerting : Activity stream pending its maintenance window, or not started yet in a "
+           "check run")
 
 
 def mappings_of(lam, function: str) -> list[str]:

@@ -243,3 +243,32 @@ def test_skip_failing_hosts_rolls_out_the_good_host_and_leaves_the_other_untouch
     assert cluster_state(rds, bad) == bad_before
     assert run.changed(bad) == 0
     assert cluster_state(rds, good)[0] != good_before[0]
+
+
+CONFLICT = "Stop before any change when the hosts of one alerting pipeline set its options differently"
+
+
+def test_hosts_of_one_pipeline_that_set_its_options_differently_are_refused(sandbox_env, rds, admin, tmp_path):
+    # One DAS alerting pipeline over two clusters, the second asking for its stream to be read in batches of 50: one
+    # function is made from one set of values, so every run would apply it again from the other host's. Refused on a
+    # first rollout, naming the option and the hosts of each set; nothing is written.
+    first, second = f"iv{SUFFIX}-pipe-a", f"iv{SUFFIX}-pipe-b"
+    hosts = {first: {}, second: {"dbaudit_das_alerting_batch_size": 50}}
+    for host in hosts:
+        make_cluster(rds, host)
+    inventory = tmp_path / "inventory.yml"
+    write_inventory(inventory, sandbox_env, hosts)
+    before = {host: cluster_state(rds, host) for host in hosts}
+    pipeline = f"iv-{SUFFIX}"
+    with Counted(sandbox_env, admin) as counted:
+        run = run_playbook(ENABLE, sandbox_env, inventory=inventory,
+                           extra_vars={"dbaudit_das_alerting_enabled": True, "dbaudit_das_alerting_name": pipeline})
+    assert run.rc != 0
+    message = run_once_result(run, CONFLICT)["msg"]
+    assert (f"das_alerting: the hosts of function {pipeline}-decrypt give the role's options different values "
+            f"(dbaudit_das_alerting_batch_size)") in message, message
+    assert f": {first} / {second} Nothing was changed." in message, message
+    assert counted.writes == 0, counted.write_operations
+    assert not counted.database_changed
+    assert {host: cluster_state(rds, host) for host in hosts} == before
+    assert rollout_tasks(run, ("dbaudit.postgresql.", "Audit with pgAudit")) == []

@@ -69,7 +69,7 @@ def test_enable_audit_converges_and_second_run_changes_nothing(sandbox_env, aws_
     assert _ran(first, "dbaudit.postgresql.pgaudit : Cluster uses the group") == {
         cluster for cluster, group in groups_before.items() if group.startswith("default.")}
     assert len(_ran(first, "dbaudit.postgresql.activity_stream : Customer managed KMS key for the activity streams "
-                           "(one per fleet)", per_task=True)) == 1
+                           "(one per alias)", per_task=True)) == 1
     assert not _ran(first, "dbaudit.postgresql.pgaudit_alerting : Log group of this host's postgresql log, with a "
                            "retention when the pgaudit role has not made it")
     # Every cluster's log group subscribed, by one module call for the play (not one per cluster).

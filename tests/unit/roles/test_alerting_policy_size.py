@@ -23,7 +23,6 @@ def fleet_vars(clusters: int) -> dict:
     hosts = [f"fleet-cluster-{n:03d}" for n in range(clusters)]
     hostvars = {host: {
         "dbaudit_das_alerting_stream_arn": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/aws-rds-das-cluster-{n:026d}",
-        "dbaudit_das_alerting_stream_key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{n:08d}-0000-0000-0000-0000",
         "dbaudit_das_alerting_resource_id": f"cluster-{n:026d}"} for n, host in enumerate(hosts)}
     return {"ansible_play_hosts": hosts, "hostvars": hostvars, "dbaudit_alerting_partition": "aws",
             "dbaudit_alerting_aws_region": REGION, "dbaudit_alerting_account": ACCOUNT,

@@ -29,6 +29,10 @@ def test_fingerprint_is_stable_and_changes_with_any_input_or_code_but_not_the_ho
                                        ["tasks", "template"]) == base
     assert alerting_record.fingerprint(dict(VALUES, dbaudit_das_alerting_prune_clusters=True),
                                        ["tasks", "template"]) == base
+    # The activity stream key options have no effect on the pipeline and may differ per host (clusters on other keys).
+    for name, value in (("dbaudit_das_kms_key_id", "arn:aws:kms:us-east-1:123456789012:key/own"),
+                        ("dbaudit_das_key_alias", "alias/team-b")):
+        assert alerting_record.fingerprint(dict(VALUES, **{name: value}), ["tasks", "template"]) == base
     assert alerting_record.fingerprint(dict(VALUES, dbaudit_das_alerting_name="other"), ["tasks", "template"]) != base
     assert alerting_record.fingerprint(dict(VALUES, dbaudit_das_alerting_rules=[]), ["tasks", "template"]) != base
     assert alerting_record.fingerprint(VALUES, ["tasks", "template changed"]) != base
@@ -114,6 +118,33 @@ def test_the_filter_reads_policies_names_and_each_hosts_fingerprint():
     result = filters.alerting_hosts(["a", "b"], hostvars, entries, alerting, recorded, [])
     # a: DAS alerting without a stream is not applied; b: its pgAudit inputs differ, its DAS ones match.
     assert result["hosts"] == {"pgaudit_alerting": ["b"], "das_alerting": []}
+    # a and b reach one pgAudit function from different inputs: a conflict (no option names given to name).
+    assert result["conflicts"] == [
+        "pgaudit_alerting: the hosts of function p-alert give the role's options different values (defaults "
+        "templated differently), so each run would apply it again from another host's; give them the same values, "
+        "or another pipeline name: a / b"]
+
+
+def test_hosts_of_one_function_with_different_fingerprints_conflict_naming_what_they_set_differently():
+    hosts = ["a", "b", "c", "d", "e", "f"]
+    enabled = dict((h, {"pgaudit_alerting": True, "das_alerting": True}) for h in hosts)
+    # d, e and f reach another DAS pipeline, alike; a, b and c one pgAudit function alike.
+    functions = dict((h, {"pgaudit_alerting": "p-alert", "das_alerting": "d-decrypt" if h < "d" else "o-decrypt"})
+                     for h in hosts)
+    fingerprints = dict((h, {"pgaudit_alerting": "fp1", "das_alerting": "fp1"}) for h in hosts)
+    own = {"a": {}, "b": {"dbaudit_das_alerting_batch_size": 50}, "c": {"dbaudit_das_alerting_batch_size": 50}}
+    assert alerting_record.option_conflicts(hosts, enabled, functions, fingerprints, lambda h, r: own[h]) == []
+    fingerprints["b"]["das_alerting"] = fingerprints["c"]["das_alerting"] = "fp2"
+    [conflict] = alerting_record.option_conflicts(hosts, enabled, functions, fingerprints, lambda h, r: own[h])
+    assert conflict.startswith("das_alerting: the hosts of function d-decrypt give the role's options different "
+                               "values (dbaudit_das_alerting_batch_size), ")
+    assert conflict.endswith("another pipeline name: a / b, c")
+    # A host without a fingerprint (not compared) or with that alerting off is left out.
+    fingerprints["a"]["das_alerting"] = None
+    assert alerting_record.option_conflicts(hosts, enabled, functions, fingerprints, lambda h, r: own[h]) == []
+    fingerprints["a"]["das_alerting"] = "fp1"
+    enabled["a"]["das_alerting"] = False
+    assert alerting_record.option_conflicts(hosts, enabled, functions, fingerprints, lambda h, r: own[h]) == []
 
 
 def test_the_filter_refuses_what_is_not_a_dict():
