@@ -15,7 +15,7 @@ from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import code_digest
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import fingerprint
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import option_conflicts
-from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import PER_HOST_OPTIONS
+from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import own_option_values
 from ansible_collections.dbaudit.postgresql.plugins.module_utils.alerting_record import same_inputs
 
 
@@ -83,9 +83,7 @@ def alerting_hosts(hosts, hostvars, entries, alerting, recorded, rolled_out, ful
             for role in ("pgaudit_alerting", "das_alerting"))
 
     def own_values(host, role):
-        own = hostvars[host]
-        return dict((name, own[name]) for name in option_names.get(role) or []
-                    if name not in PER_HOST_OPTIONS and name in own)
+        return own_option_values(hostvars[host], option_names.get(role) or [])
 
     result = alerting_apply(list(hosts), enabled, functions, fingerprints, dict(recorded or {}),
                             list(rolled_out or []), bool(full_run))

@@ -107,6 +107,12 @@ def alerting_apply(hosts: List[str], enabled: Dict[str, Dict[str, bool]], functi
     return {"hosts": apply, "reasons": reasons}
 
 
+def own_option_values(own: Mapping, names: List[str]) -> Dict[str, Any]:
+    """The role options (of ``names``, in their order) a host sets itself (``own``: its hostvars, which hold no role
+    default), less the per-host ones: what groups hosts into sets of alike inputs, and names what differs."""
+    return dict((name, own[name]) for name in names if name not in PER_HOST_OPTIONS and name in own)
+
+
 def option_conflicts(hosts: List[str], enabled: Dict[str, Dict[str, bool]], functions: Dict[str, Dict[str, str]],
                      fingerprints: Dict[str, Dict[str, Optional[str]]], own_values: Any) -> List[str]:
     """The pipelines whose hosts give the alerting role's options different values, one sentence each. One function
@@ -149,13 +155,12 @@ def same_inputs(hosts: List[str], hostvars: Mapping, alerting: Mapping,
     representatives = dict((role, {}) for role in ALERTING)  # type: Dict[str, Dict[str, str]]
     fingerprinted = {}  # type: Dict[str, List[str]]
     for role in ALERTING:
-        names = [name for name in option_names[role] if name not in PER_HOST_OPTIONS]
         first = {}  # type: Dict[str, str]
         for host in hosts:
             if not (alerting.get(host) or {}).get(role):
                 continue
-            own = hostvars[host]
-            key = json.dumps([[name, own[name]] for name in names if name in own], sort_keys=True, default=str)
+            own = own_option_values(hostvars[host], option_names[role])
+            key = json.dumps([[name, value] for name, value in own.items()], sort_keys=True, default=str)
             if key not in first:
                 first[key] = host
                 fingerprinted.setdefault(host, []).append(role)
