@@ -14,12 +14,14 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: iam_service_role
-short_description: Make sure an IAM role an AWS service assumes exists, with its trust policy and no instance profile
+short_description: Make sure an IAM service role exists, with its trust and inline policies and no instance profile
 version_added: 0.1.0
 description:
   - Creates an IAM role for an AWS service (Lambda, Firehose, ...) when it is missing, or brings an existing one to
-    the trust policy, description and managed policies asked for. Its inline policies are left to
-    M(amazon.aws.iam_policy).
+    the trust policy, description, managed policies and inline policies asked for.
+  - Inline policies are read by name (C(GetRolePolicy)) and written (C(PutRolePolicy)) only when they differ, so
+    two runs that ensure the same role at once (job slices) both succeed. M(amazon.aws.iam_policy) lists the
+    role's policies twice and fails with a C(KeyError) when another run adds one between the two lists.
   - It never creates an EC2 instance profile. C(amazon.aws.iam_role) 10.x creates one by default and deprecates
     the C(create_instance_profile) option that stops it, so a service role made with it either gets an instance
     profile or uses a deprecated option, and every call prints a deprecation of its own return value.
@@ -47,9 +49,16 @@ options:
     type: list
     elements: str
     default: []
+  inline_policies:
+    description:
+      - Inline policies the role holds, by policy name; each a policy as JSON text or a dictionary, compared as a
+        policy like the trust policy.
+      - The role's other inline policies are left as they are. Omitted, no inline policy is read or changed.
+    type: dict
 notes:
   - The module calls C(GetRole), C(CreateRole), C(UpdateAssumeRolePolicy), C(UpdateRole),
-    C(ListAttachedRolePolicies), C(AttachRolePolicy) and C(DetachRolePolicy) only.
+    C(ListAttachedRolePolicies), C(AttachRolePolicy), C(DetachRolePolicy), C(GetRolePolicy) and C(PutRolePolicy)
+    only.
   - A role created by another run between the read and the create is adopted (read again and brought to what
     is asked), not an error.
 extends_documentation_fragment:
@@ -60,7 +69,7 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Execution role of a Lambda function
+- name: Execution role of a Lambda function, with its inline policy
   dbaudit.postgresql.iam_service_role:
     name: audit-alert
     description: Execution role of audit-alert
@@ -70,14 +79,9 @@ EXAMPLES = r"""
         - Effect: Allow
           Principal: {Service: lambda.amazonaws.com}
           Action: sts:AssumeRole
+    inline_policies:
+      audit-alert: "{{ lookup('ansible.builtin.file', 'policy.json') }}"
   register: role
-
-- name: Its inline policy
-  amazon.aws.iam_policy:
-    iam_type: role
-    iam_name: audit-alert
-    policy_name: audit-alert
-    policy_json: "{{ lookup('ansible.builtin.file', 'policy.json') }}"
 """
 
 RETURN = r"""
@@ -111,6 +115,11 @@ iam_role:
       elements: str
       returned: always
       sample: []
+    inline_policies:
+      description: The inline policies named in O(inline_policies), by name (none when it is omitted).
+      type: dict
+      returned: always
+      sample: {}
 existed:
   description: Whether the role existed before the task.
   returned: always
@@ -164,30 +173,51 @@ def policy_document(value) -> Dict:
     return json.loads(text)
 
 
+def inline_documents(given: Optional[Dict]) -> Dict[str, Dict]:
+    """The asked inline policies as dictionaries; ValueError naming the first one that is not a JSON policy."""
+    documents = {}
+    for policy_name, value in (given or {}).items():
+        try:
+            documents[policy_name] = policy_document(value)
+        except (AttributeError, ValueError) as e:
+            raise ValueError(f"inline policy {policy_name} is not a JSON policy: {e}") from e
+    return documents
+
+
 def role_changes(role: Optional[Dict], attached: List[str], trust: Dict, description: Optional[str],
-                 managed_policies: List[str]) -> Dict:
-    """What must change on an existing role: trust, description, policies to attach and to detach."""
+                 managed_policies: List[str], inline: Optional[Dict[str, Optional[Dict]]] = None,
+                 asked_inline: Optional[Dict[str, Dict]] = None) -> Dict:
+    """What must change on a role: trust, description, policies to attach and to detach, inline policies to put.
+    ``inline`` holds the role's current inline policies by name (None for one it lacks)."""
+    inline, asked_inline = inline or {}, asked_inline or {}
+    put = sorted(policy_name for policy_name, document in asked_inline.items()
+                 if inline.get(policy_name) is None or compare_policies(inline[policy_name], document))
     if role is None:
-        return {"trust": False, "description": False, "attach": sorted(set(managed_policies)), "detach": []}
+        return {"trust": False, "description": False, "attach": sorted(set(managed_policies)), "detach": [],
+                "put": sorted(asked_inline)}
     return {
         "trust": compare_policies(policy_document(role["AssumeRolePolicyDocument"]), trust),
         "description": description is not None and description != role.get("Description", ""),
         "attach": sorted(set(managed_policies) - set(attached)),
         "detach": sorted(set(attached) - set(managed_policies)),
+        "put": put,
     }
 
 
 def any_change(changes: Dict) -> bool:
-    return bool(changes["trust"] or changes["description"] or changes["attach"] or changes["detach"])
+    return bool(changes["trust"] or changes["description"] or changes["attach"] or changes["detach"]
+                or changes["put"])
 
 
-def shown_role(name: str, role: Optional[Dict], attached: List[str]) -> Dict:
+def shown_role(name: str, role: Optional[Dict], attached: List[str],
+               inline: Optional[Dict[str, Optional[Dict]]] = None) -> Dict:
     """The iam_role return value (and diff side) of a described role, or {} for none."""
     if role is None:
         return {}
     shown = {"role_name": name, "description": role.get("Description", ""),
              "assume_role_policy_document": policy_document(role["AssumeRolePolicyDocument"]),
-             "managed_policies": sorted(attached)}
+             "managed_policies": sorted(attached),
+             "inline_policies": {k: v for k, v in sorted((inline or {}).items()) if v is not None}}
     if role.get("Arn"):
         shown["arn"] = role["Arn"]
     return shown
@@ -218,6 +248,24 @@ def get_role(client, name: str) -> Optional[Dict]:
 def attached_policies(client, name: str) -> List[str]:
     paginator = client.get_paginator("list_attached_role_policies")
     return [p["PolicyArn"] for page in paginator.paginate(RoleName=name) for p in page["AttachedPolicies"]]
+
+
+@IAMErrors.list_error_handler("get inline policy {policy_name} of role {name}", None)
+@AWSRetry.jittered_backoff()
+def get_inline_policy(client, name: str, policy_name: str) -> Optional[Dict]:
+    return policy_document(client.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"])
+
+
+def inline_policies(client, name: str, policy_names) -> Dict[str, Optional[Dict]]:
+    """The role's inline policies of these names, None for each it lacks. Read one by one, never listed first:
+    a policy another run adds meanwhile is then simply there or not."""
+    return {policy_name: get_inline_policy(client, name, policy_name) for policy_name in sorted(policy_names)}
+
+
+@IAMErrors.common_error_handler("put inline policy {policy_name} on role {name}")
+@AWSRetry.jittered_backoff()
+def put_inline_policy(client, name: str, policy_name: str, document: Dict) -> None:
+    client.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document, sort_keys=True))
 
 
 @IAMErrors.common_error_handler("create role {name}")
@@ -258,7 +306,8 @@ def detach_policy(client, name: str, arn: str) -> None:
     client.detach_role_policy(RoleName=name, PolicyArn=arn)
 
 
-def apply_changes(client, name: str, changes: Dict, trust: Dict, description: Optional[str]) -> None:
+def apply_changes(client, name: str, changes: Dict, trust: Dict, description: Optional[str],
+                  asked_inline: Dict[str, Dict]) -> None:
     if changes["trust"]:
         update_trust(client, name, trust)
     if changes["description"]:
@@ -267,6 +316,8 @@ def apply_changes(client, name: str, changes: Dict, trust: Dict, description: Op
         detach_policy(client, name, arn)
     for arn in changes["attach"]:
         attach_policy(client, name, arn)
+    for policy_name in changes["put"]:
+        put_inline_policy(client, name, policy_name, asked_inline[policy_name])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,24 +326,35 @@ def apply_changes(client, name: str, changes: Dict, trust: Dict, description: Op
 
 
 def ensure_role(client, check_mode: bool, name: str, trust: Dict, description: Optional[str],
-                managed_policies: List[str]) -> Tuple[bool, Dict, Dict]:
+                managed_policies: List[str], asked_inline: Optional[Dict[str, Dict]] = None
+                ) -> Tuple[bool, Dict, Dict]:
     """Returns (changed, role before as shown or {}, role after as shown)."""
+    asked_inline = asked_inline or {}
+
+    def read(role):
+        if role is None:
+            return [], {}
+        return attached_policies(client, name), inline_policies(client, name, asked_inline)
+
     role = get_role(client, name)
-    attached = attached_policies(client, name) if role else []
-    changes = role_changes(role, attached, trust, description, managed_policies)
-    before = shown_role(name, role, attached)
+    attached, inline = read(role)
+    changes = role_changes(role, attached, trust, description, managed_policies, inline, asked_inline)
+    before = shown_role(name, role, attached, inline)
     if role is not None and not any_change(changes):
         return False, before, before
     if check_mode:
         after_attached = sorted((set(attached) | set(changes["attach"])) - set(changes["detach"]))
-        return True, before, shown_role(name, predicted_role(role, trust, description), after_attached)
+        return True, before, shown_role(name, predicted_role(role, trust, description), after_attached,
+                                        dict(inline, **asked_inline))
     if role is None and not create_role(client, name, trust, description):
         # Another run created it since it was read: bring that one to what is asked.
         role = get_role(client, name)
-        attached = attached_policies(client, name)
-        changes = role_changes(role, attached, trust, description, managed_policies)
-    apply_changes(client, name, changes, trust, description)
-    return True, before, shown_role(name, get_role(client, name), attached_policies(client, name))
+        attached, inline = read(role)
+        changes = role_changes(role, attached, trust, description, managed_policies, inline, asked_inline)
+    apply_changes(client, name, changes, trust, description, asked_inline)
+    after_role = get_role(client, name)
+    after_attached, after_inline = read(after_role)
+    return True, before, shown_role(name, after_role, after_attached, after_inline)
 
 
 def do(module) -> None:
@@ -301,9 +363,13 @@ def do(module) -> None:
         trust = policy_document(params["assume_role_policy_document"])
     except ValueError as e:
         module.fail_json(msg=f"Role {params['name']}: assume_role_policy_document is not a JSON policy: {e}")
+    try:
+        asked_inline = inline_documents(params["inline_policies"])
+    except ValueError as e:
+        module.fail_json(msg=f"Role {params['name']}: {e}")
     client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
     changed, before, after = ensure_role(client, module.check_mode, params["name"], trust, params["description"],
-                                         params["managed_policies"])
+                                         params["managed_policies"], asked_inline)
     result = {"changed": changed, "iam_role": after, "existed": bool(before)}
     if module._diff:  # pylint: disable=protected-access
         result["diff"] = {"before": before, "after": after}
@@ -316,6 +382,7 @@ def main() -> None:
         assume_role_policy_document=dict(type="json", required=True),
         description=dict(type="str"),
         managed_policies=dict(type="list", elements="str", default=[]),
+        inline_policies=dict(type="dict"),
     )
     module = DbauditAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     module.run(do)

@@ -1,10 +1,16 @@
 """dbaudit.postgresql.iam_service_role through ansible-playbook against the emulator: the standard sequence (check
 on a fresh account, create, re-run, check re-run), a trust policy given in another layout is no change, a new
-description and a managed policy to detach are changes, and no instance profile ever appears."""
+description and a managed policy to detach are changes, and no instance profile ever appears. Inline policies: the
+same sequence, a policy the task does not name left alone, a bad policy refused before any write, and two runs at
+once (job slices) over the same fresh roles both succeed."""
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
+
+from sandbox.emulator.call_counter import is_read
+from sandbox.emulator_control import control
 
 ROLE = """
 - hosts: localhost
@@ -54,3 +60,84 @@ def test_service_role_sequence(playbook, aws_client, unique_name):
     assert iam.get_role(RoleName=name)["Role"]["Description"] == "second"
     assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
     assert iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"] == []
+
+
+WITH_INLINE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: role
+      dbaudit.postgresql.iam_service_role:
+        name: "{{ item }}"
+        assume_role_policy_document: "{{ trust }}"
+        inline_policies: "{{ {item: policy} }}"
+      loop: "{{ service_roles }}"
+      diff: true
+"""
+POLICY = {"Version": "2012-10-17", "Statement": [{"Sid": "OwnLogGroup", "Effect": "Allow", "Resource": "*",
+                                                  "Action": ["logs:CreateLogStream", "logs:PutLogEvents"]}]}
+SAME_POLICY_OTHER_LAYOUT = {"Statement": {"Resource": ["*"], "Effect": "Allow", "Sid": "OwnLogGroup",
+                                          "Action": ["logs:PutLogEvents", "logs:CreateLogStream"]},
+                            "Version": "2012-10-17"}
+
+
+def writes_during(sandbox_env, run):
+    endpoint = sandbox_env["aws"]["endpoint_url"]
+    control(endpoint, {"reset_stats": True})
+    result = run()
+    return result, {name: n for name, n in control(endpoint)["stats"]["operations"].items() if not is_read(name)}
+
+
+def inline_of(iam, name: str) -> dict:
+    return {policy_name: iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+            for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]}
+
+
+def test_inline_policy_sequence(playbook, aws_client, unique_name, sandbox_env):
+    iam = aws_client("iam")
+    name = unique_name("inl")
+    given = {"service_roles": [name], "trust": TRUST, "policy": POLICY}
+
+    check, writes = writes_during(sandbox_env, lambda: playbook(WITH_INLINE, extra_vars=given, check=True, diff=True))
+    assert check.rc == 0 and writes == {}, check.explain()
+    [item] = check.result("role")["results"]
+    assert item["changed"] and item["diff"]["after"]["inline_policies"] == {name: POLICY}
+
+    made, writes = writes_during(sandbox_env, lambda: playbook(WITH_INLINE, extra_vars=given))
+    assert made.rc == 0, made.explain()
+    assert writes == {"iam:CreateRole": 1, "iam:PutRolePolicy": 1}, writes
+    assert inline_of(iam, name) == {name: POLICY}
+
+    iam.put_role_policy(RoleName=name, PolicyName="by-hand", PolicyDocument=json.dumps(POLICY))
+    again, writes = writes_during(sandbox_env, lambda: playbook(
+        WITH_INLINE, extra_vars=dict(given, policy=SAME_POLICY_OTHER_LAYOUT)))
+    assert again.rc == 0 and not again.result("role")["changed"] and writes == {}, again.explain()
+
+    narrower = {"Version": "2012-10-17", "Statement": [dict(POLICY["Statement"][0], Resource="arn:aws:logs:*")]}
+    changed = playbook(WITH_INLINE, extra_vars=dict(given, policy=narrower), diff=True)
+    assert changed.rc == 0, changed.explain()
+    [item] = changed.result("role")["results"]
+    assert item["changed"] and item["diff"]["before"]["inline_policies"] == {name: POLICY}
+    assert inline_of(iam, name) == {name: narrower, "by-hand": POLICY}
+
+    bad, writes = writes_during(sandbox_env, lambda: playbook(
+        WITH_INLINE, extra_vars=dict(given, service_roles=[unique_name("inl")], policy="{not json")))
+    assert bad.rc != 0 and writes == {}, bad.explain()
+    assert "is not a JSON policy" in bad.result("role")["results"][0]["msg"]
+
+
+def test_two_runs_at_once_over_the_same_fresh_roles_both_succeed(playbook, aws_client, unique_name):
+    """What two job slices do to a pipeline's roles on a first run: each run creates the roles and puts their
+    policies, in the same order, so every step can meet the other run's half-done work."""
+    iam = aws_client("iam")
+    names = [unique_name("race") for _ in range(8)]
+    given = {"service_roles": names, "trust": TRUST, "policy": POLICY}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda _: playbook(WITH_INLINE, extra_vars=given), range(2)))
+    for run in runs:
+        assert run.rc == 0, run.explain()
+    for name in names:
+        assert inline_of(iam, name) == {name: POLICY}, name
+    # Each role was made once and each policy written at least once, by whichever run got there.
+    made_by = [sum(1 for item in run.result("role")["results"] if not item["existed"]) for run in runs]
+    assert sum(made_by) >= len(names), made_by
