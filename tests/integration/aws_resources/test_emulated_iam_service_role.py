@@ -133,7 +133,7 @@ def test_two_runs_at_once_over_the_same_fresh_roles_both_succeed(playbook, aws_c
     names = [unique_name("race") for _ in range(8)]
     given = {"service_roles": names, "trust": TRUST, "policy": POLICY}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda _: playbook(WITH_INLINE, extra_vars=given), range(2)))
+        runs = list(pool.map(lambda run: playbook(WITH_INLINE, extra_vars=given), range(2)))
     for run in runs:
         assert run.rc == 0, run.explain()
     for name in names:
