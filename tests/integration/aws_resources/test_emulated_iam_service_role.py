@@ -130,7 +130,7 @@ def test_two_runs_at_once_over_the_same_fresh_roles_both_succeed(playbook, aws_c
     """What two job slices do to a pipeline's roles on a first run: each run creates the roles and puts their
     policies, in the same order, so every step can meet the other run's half-done work."""
     iam = aws_client("iam")
-    names = [unique_name("race") for _ in range(8)]
+    names = [unique_name("race") for number in range(8)]
     given = {"service_roles": names, "trust": TRUST, "policy": POLICY}
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = list(pool.map(lambda run: playbook(WITH_INLINE, extra_vars=given), range(2)))
