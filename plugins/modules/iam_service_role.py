@@ -60,7 +60,7 @@ notes:
     C(ListAttachedRolePolicies), C(AttachRolePolicy), C(DetachRolePolicy), C(GetRolePolicy) and C(PutRolePolicy)
     only.
   - A role created by another run between the read and the create is adopted (read again and brought to what
-    is asked), not an error.
+    is asked), not an error; the task reports no change when the other run has already made it all as asked.
 extends_documentation_fragment:
   - dbaudit.postgresql.attributes
   - amazon.aws.common.modules
@@ -121,7 +121,8 @@ iam_role:
       returned: always
       sample: {}
 existed:
-  description: Whether the role existed before the task.
+  description: Whether the role existed before the task wrote it (one another run made meanwhile is adopted, so
+    it existed).
   returned: always
   type: bool
   sample: true
@@ -178,9 +179,13 @@ def inline_documents(given: Optional[Dict]) -> Dict[str, Dict]:
     documents = {}
     for policy_name, value in (given or {}).items():
         try:
-            documents[policy_name] = policy_document(value)
+            document = policy_document(value)
         except (AttributeError, ValueError) as e:
             raise ValueError(f"inline policy {policy_name} is not a JSON policy: {e}") from e
+        if not isinstance(document, dict) or "Statement" not in document:
+            raise ValueError(f"inline policy {policy_name} is not a JSON policy: an object with a Statement is "
+                             f"expected, not {json.dumps(document)[:80]}")
+        documents[policy_name] = document
     return documents
 
 
@@ -243,6 +248,13 @@ def get_role(client, name: str) -> Optional[Dict]:
     return client.get_role(RoleName=name)["Role"]
 
 
+# IAM is eventually consistent: the role another run just created may not be readable yet.
+@IAMErrors.common_error_handler("get role {name}, created by another run")
+@AWSRetry.jittered_backoff(retries=5, delay=1, catch_extra_error_codes=["NoSuchEntity"])
+def get_created_role(client, name: str) -> Dict:
+    return client.get_role(RoleName=name)["Role"]
+
+
 @IAMErrors.list_error_handler("list the policies attached to role {name}", [])
 @AWSRetry.jittered_backoff()
 def attached_policies(client, name: str) -> List[str]:
@@ -262,14 +274,17 @@ def inline_policies(client, name: str, policy_names) -> Dict[str, Optional[Dict]
     return {policy_name: get_inline_policy(client, name, policy_name) for policy_name in sorted(policy_names)}
 
 
+# NoSuchEntity is retried: the role may have been created a moment ago, by this run or another.
 @IAMErrors.common_error_handler("put inline policy {policy_name} on role {name}")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(retries=5, delay=1, catch_extra_error_codes=["NoSuchEntity"])
 def put_inline_policy(client, name: str, policy_name: str, document: Dict) -> None:
     client.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=json.dumps(document, sort_keys=True))
 
 
+# Two runs creating the role at once: IAM may answer the second with ConcurrentModification (retried, then
+# EntityAlreadyExists) or EntityAlreadyExists.
 @IAMErrors.common_error_handler("create role {name}")
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["ConcurrentModification"])
 def create_role(client, name: str, trust: Dict, description: Optional[str]) -> bool:
     """True when this call created the role; False when another run created it since it was read."""
     options = {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(trust)}
@@ -347,10 +362,14 @@ def ensure_role(client, check_mode: bool, name: str, trust: Dict, description: O
         return True, before, shown_role(name, predicted_role(role, trust, description), after_attached,
                                         dict(inline, **asked_inline))
     if role is None and not create_role(client, name, trust, description):
-        # Another run created it since it was read: bring that one to what is asked.
-        role = get_role(client, name)
+        # Another run created it since it was read: that run's role is the one found, brought to what is asked;
+        # nothing changed when the other run has already done it all.
+        role = get_created_role(client, name)
         attached, inline = read(role)
         changes = role_changes(role, attached, trust, description, managed_policies, inline, asked_inline)
+        before = shown_role(name, role, attached, inline)
+        if not any_change(changes):
+            return False, before, before
     apply_changes(client, name, changes, trust, description, asked_inline)
     after_role = get_role(client, name)
     after_attached, after_inline = read(after_role)

@@ -3,7 +3,9 @@
 - IAM: the inline policies of one role together at most 10,240 characters, whitespace not counted
   (PutRolePolicy -> ``LimitExceeded``, HTTP 409, "Maximum policy size of 10240 bytes exceeded for role X").
 - Lambda: a function's resource-based policy at most 20,480 bytes (AddPermission ->
-  ``PolicyLengthExceededException``, HTTP 400, "The final policy size (N) is bigger than the limit (20480).").
+  ``PolicyLengthExceededException``, HTTP 400, "The final policy size (N) is bigger than the limit (20480).");
+  and one statement per statement id (AddPermission of an id the policy holds -> ``ResourceConflictException``,
+  HTTP 409; moto appended a second statement, so two runs adding the same permission at once both "succeeded").
 - CloudWatch Logs: moto already refuses a third subscription filter on a log group, but also refused to
   update one of two existing filters (its check comes before the update); AWS updates it.
 
@@ -47,6 +49,15 @@ class PolicyLengthExceeded(LambdaClientError):
                          f"The final policy size ({size}) is bigger than the limit ({limit}).")
 
 
+class StatementIdExists(LambdaClientError):
+    code = 409
+
+    def __init__(self, sid: str) -> None:
+        super().__init__("ResourceConflictException",
+                         f"The statement id ({sid}) provided already exists. Please provide a new statement id, "
+                         "or remove the existing statement.")
+
+
 def lambda_policy_bytes(statements: list[dict[str, Any]]) -> int:
     """Size of the function policy Lambda would store (compact JSON, as GetPolicy returns it)."""
     document = {"Version": "2012-10-17", "Id": "default", "Statement": statements}
@@ -72,6 +83,9 @@ def _install_lambda() -> None:
     add_statement: Callable[..., tuple[Any, str]] = Policy.add_statement
 
     def limited_add_statement(self: Policy, raw: str, qualifier: str | None = None) -> tuple[Any, str]:
+        sid = json.loads(raw).get("StatementId")
+        if sid is not None and any(statement.get("Sid") == sid for statement in self.statements):
+            raise StatementIdExists(sid)
         statements, revision = list(self.statements), self.revision
         result = add_statement(self, raw, qualifier)
         size = lambda_policy_bytes(self.statements)

@@ -84,6 +84,23 @@ def test_lambda_resource_policy_over_20480_bytes_is_refused(aws_client, unique_n
     assert len(json.dumps(json.loads(policy), separators=(",", ":"))) <= 20480
 
 
+def test_lambda_permission_with_a_statement_id_the_policy_holds_is_a_conflict(aws_client, unique_name):
+    iam, lambda_ = aws_client("iam"), aws_client("lambda")
+    name = unique_name("sid-fn-")
+    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    lambda_.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn, Handler="handler.handler",
+                            Code={"ZipFile": function_zip()})
+    permission = dict(FunctionName=name, StatementId="logs-rds-log-groups", Action="lambda:InvokeFunction",
+                      Principal="logs.amazonaws.com", SourceAccount=ACCOUNT,
+                      SourceArn=f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/rds/*")
+    lambda_.add_permission(**permission)
+    code, status, message = error_of(lambda_.add_permission, **permission)
+    assert (code, status) == ("ResourceConflictException", 409)
+    assert "(logs-rds-log-groups) provided already exists" in message
+    assert [s["Sid"] for s in json.loads(lambda_.get_policy(FunctionName=name)["Policy"])["Statement"]] == [
+        "logs-rds-log-groups"]
+
+
 def test_two_subscription_filters_per_log_group_and_either_can_be_updated(aws_client, unique_name):
     logs, kinesis = aws_client("logs"), aws_client("kinesis")
     group, stream = unique_name("/limit/group-"), unique_name("limit-stream-")

@@ -81,3 +81,10 @@ def test_inline_documents_read_json_text_and_name_the_bad_one():
         assert "inline policy fn is not a JSON policy" in str(e)
     else:
         raise AssertionError("a policy that is not JSON was accepted")
+    for not_a_policy in ("[]", "null", '{"Version": "2012-10-17"}', []):
+        try:
+            isr.inline_documents({"fn": not_a_policy})
+        except ValueError as e:
+            assert "inline policy fn is not a JSON policy" in str(e)
+        else:
+            raise AssertionError(f"{not_a_policy!r} was accepted as a policy")
