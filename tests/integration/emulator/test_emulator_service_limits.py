@@ -54,12 +54,16 @@ def function_zip() -> bytes:
     return buffer.getvalue()
 
 
+def new_function(aws_client, name: str) -> str:
+    """A function of that name (and its role), to add permissions to."""
+    role_arn = aws_client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    aws_client("lambda").create_function(FunctionName=name, Runtime="python3.12", Role=role_arn,
+                                         Handler="handler.handler", Code={"ZipFile": function_zip()})
+    return name
+
+
 def test_lambda_resource_policy_over_20480_bytes_is_refused(aws_client, unique_name):
-    iam, lambda_ = aws_client("iam"), aws_client("lambda")
-    name = unique_name("limit-fn-")
-    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-    lambda_.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn, Handler="handler.handler",
-                            Code={"ZipFile": function_zip()})
+    lambda_, name = aws_client("lambda"), new_function(aws_client, unique_name("limit-fn-"))
 
     # One permission per cluster's log group, as pgaudit_alerting added them before.
     added = 0
@@ -85,11 +89,7 @@ def test_lambda_resource_policy_over_20480_bytes_is_refused(aws_client, unique_n
 
 
 def test_lambda_permission_with_a_statement_id_the_policy_holds_is_a_conflict(aws_client, unique_name):
-    iam, lambda_ = aws_client("iam"), aws_client("lambda")
-    name = unique_name("sid-fn-")
-    role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-    lambda_.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn, Handler="handler.handler",
-                            Code={"ZipFile": function_zip()})
+    lambda_, name = aws_client("lambda"), new_function(aws_client, unique_name("sid-fn-"))
     permission = dict(FunctionName=name, StatementId="logs-rds-log-groups", Action="lambda:InvokeFunction",
                       Principal="logs.amazonaws.com", SourceAccount=ACCOUNT,
                       SourceArn=f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/rds/*")
