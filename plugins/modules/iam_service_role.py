@@ -199,7 +199,7 @@ def role_changes(role: Optional[Dict], attached: List[str], trust: Dict, descrip
                  if inline.get(policy_name) is None or compare_policies(inline[policy_name], document))
     if role is None:
         return {"trust": False, "description": False, "attach": sorted(set(managed_policies)), "detach": [],
-                "put": sorted(asked_inline)}
+                "put": put}
     return {
         "trust": compare_policies(policy_document(role["AssumeRolePolicyDocument"]), trust),
         "description": description is not None and description != role.get("Description", ""),

@@ -13,8 +13,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from harness import CHECKOUT, Rival
-from sandbox.emulator.call_counter import is_read
-from sandbox.emulator_control import control
+from test_emulated_logs_log_group import writes_during
 
 sys.path.insert(0, str(CHECKOUT / ".venv" / "collections"))
 
@@ -89,35 +88,29 @@ SAME_POLICY_OTHER_LAYOUT = {"Statement": {"Resource": ["*"], "Effect": "Allow", 
                             "Version": "2012-10-17"}
 
 
-def writes_during(sandbox_env, run):
-    endpoint = sandbox_env["aws"]["endpoint_url"]
-    control(endpoint, {"reset_stats": True})
-    result = run()
-    return result, {name: n for name, n in control(endpoint)["stats"]["operations"].items() if not is_read(name)}
-
-
 def inline_of(iam, name: str) -> dict:
     return {policy_name: iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
             for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]}
 
 
 def test_inline_policy_sequence(playbook, aws_client, unique_name, sandbox_env):
+    endpoint = sandbox_env["aws"]["endpoint_url"]
     iam = aws_client("iam")
     name = unique_name("inl")
     given = {"service_roles": [name], "trust": TRUST, "policy": POLICY}
 
-    check, writes = writes_during(sandbox_env, lambda: playbook(WITH_INLINE, extra_vars=given, check=True, diff=True))
+    check, writes = writes_during(endpoint, lambda: playbook(WITH_INLINE, extra_vars=given, check=True, diff=True))
     assert check.rc == 0 and writes == {}, check.explain()
     [item] = check.result("role")["results"]
     assert item["changed"] and item["diff"]["after"]["inline_policies"] == {name: POLICY}
 
-    made, writes = writes_during(sandbox_env, lambda: playbook(WITH_INLINE, extra_vars=given))
+    made, writes = writes_during(endpoint, lambda: playbook(WITH_INLINE, extra_vars=given))
     assert made.rc == 0, made.explain()
     assert writes == {"iam:CreateRole": 1, "iam:PutRolePolicy": 1}, writes
     assert inline_of(iam, name) == {name: POLICY}
 
     iam.put_role_policy(RoleName=name, PolicyName="by-hand", PolicyDocument=json.dumps(POLICY))
-    again, writes = writes_during(sandbox_env, lambda: playbook(
+    again, writes = writes_during(endpoint, lambda: playbook(
         WITH_INLINE, extra_vars=dict(given, policy=SAME_POLICY_OTHER_LAYOUT)))
     assert again.rc == 0 and not again.result("role")["changed"] and writes == {}, again.explain()
 
@@ -128,7 +121,7 @@ def test_inline_policy_sequence(playbook, aws_client, unique_name, sandbox_env):
     assert item["changed"] and item["diff"]["before"]["inline_policies"] == {name: POLICY}
     assert inline_of(iam, name) == {name: narrower, "by-hand": POLICY}
 
-    bad, writes = writes_during(sandbox_env, lambda: playbook(
+    bad, writes = writes_during(endpoint, lambda: playbook(
         WITH_INLINE, extra_vars=dict(given, service_roles=[unique_name("inl")], policy="{not json")))
     assert bad.rc != 0 and writes == {}, bad.explain()
     assert "is not a JSON policy" in bad.result("role")["results"][0]["msg"]
